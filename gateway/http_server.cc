@@ -1,0 +1,292 @@
+#include "http_server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "comptoir/common/log.h"
+#include "text.h"
+
+namespace comptoir::gateway {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+class Session;
+
+struct HttpServer::State {
+  State(net::io_context& context, HttpHandler h, HttpServerOptions o)
+      : ioc(context),
+        acceptor(net::make_strand(context)),
+        retry(acceptor.get_executor()),
+        handler(std::move(h)),
+        options(o) {}
+
+  net::io_context& ioc;
+  tcp::acceptor acceptor;   // used on its strand once started
+  net::steady_timer retry;  // delays accepting again after an accept error (e.g. EMFILE)
+  const HttpHandler handler;
+  const HttpServerOptions options;
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> in_flight{0};
+  std::mutex sessions_mu;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // guarded by sessions_mu
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<HttpServer::State> state)
+      : stream_(std::move(socket)), state_(std::move(state)) {}
+
+  ~Session() {
+    EndRequest();
+    std::lock_guard<std::mutex> lock(state_->sessions_mu);
+    state_->sessions.erase(this);
+  }
+
+  void Start() {
+    {
+      std::lock_guard<std::mutex> lock(state_->sessions_mu);
+      state_->sessions.emplace(this, weak_from_this());
+    }
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+  }
+
+  // From Stop: a connection waiting for its next request is closed; a busy one closes
+  // after its answer.
+  void CloseIfIdle() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->idle_) self->Close();
+    });
+  }
+
+ private:
+  void ReadHeader() {
+    if (state_->stopping) return Close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(state_->options.header_limit));
+    parser_->body_limit(state_->options.body_limit);
+    idle_ = true;
+    stream_.expires_after(state_->options.read_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    idle_ = false;
+    if (ec == http::error::header_limit) {
+      return RespondAndClose(
+          431, absl::StatusCode::kInvalidArgument,
+          text::Cat("request headers exceed ", state_->options.header_limit, " bytes"));
+    }
+    if (ec == http::error::body_limit) {  // a Content-Length over the limit, seen early
+      return RespondAndClose(
+          413, absl::StatusCode::kInvalidArgument,
+          text::Cat("request body exceeds ", state_->options.body_limit, " bytes"));
+    }
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::eof ||
+        ec == net::error::connection_reset || ec == net::error::bad_descriptor) {
+      return Close();
+    }
+    if (ec) {
+      return RespondAndClose(400, absl::StatusCode::kInvalidArgument,
+                             text::Cat("malformed HTTP request: ", ec.message()));
+    }
+    BeginRequest();
+    const auto length = parser_->content_length();
+    if (length && *length > state_->options.body_limit) {
+      return RespondAndClose(
+          413, absl::StatusCode::kInvalidArgument,
+          text::Cat("request body exceeds ", state_->options.body_limit, " bytes"));
+    }
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                     parser_->get().version());
+      stream_.expires_after(state_->options.write_timeout);
+      return http::async_write(stream_, *cont,
+                               [self = shared_from_this(), cont](beast::error_code wec, size_t) {
+                                 if (wec) return self->Close();
+                                 self->ReadBody();
+                               });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    if (parser_->is_done()) return OnBody({});
+    stream_.expires_after(state_->options.read_timeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      return RespondAndClose(
+          413, absl::StatusCode::kInvalidArgument,
+          text::Cat("request body exceeds ", state_->options.body_limit, " bytes"));
+    }
+    if (ec) return Close();
+    stream_.expires_never();  // the upstream deadline bounds the wait from here
+    keep_alive_ = parser_->get().keep_alive();
+    state_->handler(parser_->release(), [self = shared_from_this()](HttpResponse res) {
+      net::post(self->stream_.get_executor(),
+                [self, res = std::move(res)]() mutable { self->Write(std::move(res)); });
+    });
+  }
+
+  void RespondAndClose(int status, absl::StatusCode code, std::string detail) {
+    BeginRequest();
+    keep_alive_ = false;
+    unsigned version = parser_ ? parser_->get().version() : 11;
+    if (version == 0) version = 11;
+    std::string request_id = common::NewRequestId();
+    LOG_INFO("http request refused",
+             {{"status", std::to_string(status)}, {"request_id", request_id}, {"detail", detail}});
+    Write(Gateway::ProblemResponse(status, code, std::move(detail), version, request_id));
+  }
+
+  void Write(HttpResponse res) {
+    if (state_->stopping) keep_alive_ = false;
+    res.keep_alive(keep_alive_);
+    auto owned = std::make_shared<HttpResponse>(std::move(res));
+    stream_.expires_after(state_->options.write_timeout);
+    http::async_write(stream_, *owned,
+                      [self = shared_from_this(), owned](beast::error_code ec, size_t) {
+                        self->EndRequest();
+                        if (ec || !self->keep_alive_) return self->Close();
+                        self->ReadHeader();
+                      });
+  }
+
+  void Close() {
+    EndRequest();
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  void BeginRequest() {
+    if (!counted_) ++state_->in_flight, counted_ = true;
+  }
+  void EndRequest() {
+    if (counted_) --state_->in_flight, counted_ = false;
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<HttpServer::State> state_;
+  bool idle_ = false;
+  bool keep_alive_ = false;
+  bool counted_ = false;
+};
+
+namespace {
+
+void Accept(std::shared_ptr<HttpServer::State> state) {
+  state->acceptor.async_accept(net::make_strand(state->ioc),
+                               [state](beast::error_code ec, tcp::socket socket) {
+                                 if (ec == net::error::operation_aborted || state->stopping) return;
+                                 if (ec) {
+                                   LOG_WARN("accept failed", {{"error", ec.message()}});
+                                   state->retry.expires_after(std::chrono::milliseconds(50));
+                                   state->retry.async_wait([state](beast::error_code wait_ec) {
+                                     if (!wait_ec) Accept(state);
+                                   });
+                                   return;
+                                 }
+                                 std::make_shared<Session>(std::move(socket), state)->Start();
+                                 Accept(state);
+                               });
+}
+
+}  // namespace
+
+HttpServer::HttpServer(net::io_context& ioc, HttpHandler handler, HttpServerOptions options)
+    : state_(std::make_shared<State>(ioc, std::move(handler), options)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+absl::Status HttpServer::Listen(const std::string& host_port) {
+  size_t colon = host_port.rfind(':');
+  uint32_t port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(host_port.substr(colon + 1), &port) ||
+      port > 65535) {
+    return absl::InvalidArgumentError(
+        text::Cat("HTTP_LISTEN \"", host_port, "\" is not host:port"));
+  }
+  std::string host = host_port.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  beast::error_code ec;
+  tcp::resolver resolver(state_->ioc);
+  auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::passive, ec);
+  if (ec || results.empty()) {
+    return absl::InvalidArgumentError(text::Cat("cannot resolve \"", host, "\": ", ec.message()));
+  }
+  tcp::endpoint endpoint = results.begin()->endpoint();
+  tcp::acceptor& acceptor = state_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(text::Cat("cannot listen on ", host_port, ": ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
+uint16_t HttpServer::port() const {
+  beast::error_code ec;
+  auto endpoint = state_->acceptor.local_endpoint(ec);
+  return ec ? 0 : endpoint.port();
+}
+
+void HttpServer::Start() {
+  net::dispatch(state_->acceptor.get_executor(), [state = state_] { Accept(state); });
+}
+
+void HttpServer::Stop() {
+  if (state_->stopping.exchange(true)) return;
+  net::post(state_->acceptor.get_executor(), [state = state_] {
+    beast::error_code ignored;
+    state->acceptor.close(ignored);
+    state->retry.cancel();
+  });
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(state_->sessions_mu);
+    for (auto& entry : state_->sessions) {
+      if (auto s = entry.second.lock()) sessions.push_back(std::move(s));
+    }
+  }
+  for (auto& s : sessions) s->CloseIfIdle();
+}
+
+bool HttpServer::WaitDrained(std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (state_->in_flight.load() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+size_t HttpServer::in_flight() const { return state_->in_flight.load(); }
+
+}  // namespace comptoir::gateway

@@ -1,0 +1,61 @@
+// The gateway's HTTP/1.1 server on Boost.Beast: asynchronous accept, read and write on
+// per-connection strands, keep-alive, bounded headers (431) and bodies (413), read and write
+// timeouts, and a graceful stop that refuses new connections and lets requests in flight
+// finish. Requests go to a handler that answers through a callback, possibly from another
+// thread; the answer is written back on the connection's strand.
+// Thread-safe: Stop, WaitDrained and in_flight may be called from any thread; Listen and
+// Start from one thread before the io_context runs requests.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "gateway.h"
+
+namespace comptoir::gateway {
+
+struct HttpServerOptions {
+  size_t header_limit = 16 * 1024;  // request line + headers; more is 431
+  size_t body_limit = 1024 * 1024;  // more is 413
+  // For the headers and body of one request, and for an idle keep-alive connection: a slow
+  // client cannot hold a connection longer than this without completing a request.
+  std::chrono::milliseconds read_timeout{15000};
+  std::chrono::milliseconds write_timeout{30000};
+};
+
+using HttpHandler = std::function<void(HttpRequest, Responder)>;
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& ioc, HttpHandler handler, HttpServerOptions options = {});
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds "host:port" (port 0 picks a free one). Fails on a bad address or a taken port.
+  absl::Status Listen(const std::string& host_port);
+  uint16_t port() const;
+  void Start();
+
+  // Stops accepting and closes idle connections; requests in flight complete and their
+  // connections close after the answer.
+  void Stop();
+  // Blocks the calling thread (not an io thread) until no request is in flight or `timeout`
+  // passes; true when drained.
+  bool WaitDrained(std::chrono::milliseconds timeout) const;
+  size_t in_flight() const;
+
+  struct State;  // shared with connections, which may outlive the server object
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace comptoir::gateway

@@ -1,0 +1,100 @@
+// comptoir-gateway: the HTTP entry point. Composition root only: configuration, routes from
+// the linked descriptors, upstream channels, the HTTP server, signals and orderly shutdown.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "comptoir/common/config.h"
+#include "comptoir/common/log.h"
+#include "gateway.h"
+#include "http_server.h"
+#include "metrics.h"
+#include "route_table.h"
+#include "static_files.h"
+#include "upstream.h"
+#include "upstream_health.h"
+
+namespace gw = comptoir::gateway;
+using comptoir::common::EnvConfig;
+
+int main() {
+  comptoir::common::SetLogService("gateway");
+  EnvConfig env;
+  const std::string listen = env.HostPort("HTTP_LISTEN", "127.0.0.1:8080");
+  const std::string upstreams_text = env.Required("UPSTREAMS");
+  const std::string web_root = env.String("WEB_ROOT", "./web");
+  const auto timeout = env.Duration("UPSTREAM_TIMEOUT", std::chrono::seconds(5));
+  const auto shutdown_grace = env.Duration("SHUTDOWN_GRACE", std::chrono::seconds(10));
+  const int threads = static_cast<int>(env.Int("HTTP_THREADS", 2, 1, 64));
+  const std::string log_level = env.String("LOG_LEVEL", "info");
+  env.ExitIfInvalid("comptoir-gateway");
+  if (!comptoir::common::SetLogLevel(log_level)) {
+    std::cerr << "comptoir-gateway: LOG_LEVEL must be debug, info, warn or error\n";
+    return 2;
+  }
+
+  auto upstreams = gw::ParseUpstreams(upstreams_text);
+  if (!upstreams.ok()) {
+    std::cerr << "comptoir-gateway: " << upstreams.status().message() << "\n";
+    return 2;
+  }
+  auto routes = gw::RouteTable::Build(*upstreams);
+  if (!routes.ok()) {
+    std::cerr << "comptoir-gateway: " << routes.status().message() << "\n";
+    return 2;
+  }
+  for (const gw::Route& r : routes->routes()) {
+    LOG_DEBUG("route", {{"route", r.name}, {"rpc", r.grpc_path}, {"upstream", r.upstream}});
+  }
+
+  std::vector<std::string> addresses;
+  for (const auto& entry : *upstreams) addresses.push_back(entry.second);
+  boost::asio::io_context ioc(threads);
+  gw::UpstreamClient client(addresses, {timeout});
+  gw::UpstreamHealth health(client, ioc.get_executor());
+  gw::GatewayMetrics metrics;
+  gw::StaticFiles static_files(web_root);
+  gw::Gateway gateway(*routes, client, &health, metrics, &static_files, ioc.get_executor());
+  gw::HttpServer server(ioc, [&gateway](gw::HttpRequest req, gw::Responder done) {
+    gateway.Handle(std::move(req), std::move(done));
+  });
+  if (auto st = server.Listen(listen); !st.ok()) {
+    std::cerr << "comptoir-gateway: " << st.message() << "\n";
+    return 1;
+  }
+  server.Start();
+  health.Start();
+
+  // The first signal starts a graceful stop on a thread of its own (it blocks while
+  // draining); the io threads keep serving in-flight requests meanwhile.
+  std::thread stopper;
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    LOG_INFO("stopping", {{"signal", std::to_string(signal)}});
+    stopper = std::thread([&] {
+      server.Stop();
+      if (!server.WaitDrained(shutdown_grace)) {
+        LOG_WARN("requests still in flight at the deadline",
+                 {{"in_flight", std::to_string(server.in_flight())}});
+      }
+      health.Stop();
+      client.Shutdown();
+      ioc.stop();
+    });
+  });
+
+  LOG_INFO("listening", {{"address", listen},
+                         {"port", std::to_string(server.port())},
+                         {"routes", std::to_string(routes->routes().size())}});
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  if (stopper.joinable()) stopper.join();
+  LOG_INFO("stopped");
+  return 0;
+}

@@ -1,0 +1,34 @@
+// The gateway's Prometheus metrics, rendered in text format on GET /metrics. Label values
+// are bounded: routes are template names (never raw paths), statuses are HTTP codes.
+// Thread-safe: prometheus-cpp families and metrics lock internally.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace comptoir::gateway {
+
+class GatewayMetrics {
+ public:
+  GatewayMetrics();
+
+  void ObserveRequest(std::string_view route, std::string_view method, int status, double seconds);
+  // An upstream call that ended in an error, by gRPC method and code name.
+  void ObserveUpstreamError(std::string_view grpc_path, std::string_view code);
+
+  std::string Render() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& latency_;
+  prometheus::Family<prometheus::Counter>& upstream_errors_;
+};
+
+}  // namespace comptoir::gateway

@@ -1,0 +1,111 @@
+#include "upstream.h"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include <utility>
+
+namespace comptoir::gateway {
+
+struct UpstreamClient::PendingCall {
+  grpc::ClientContext context;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer response;
+  Done done;
+};
+
+UpstreamClient::UpstreamClient(const std::vector<std::string>& addresses, Options options)
+    : options_(options) {
+  for (const std::string& address : addresses) {
+    if (upstreams_.count(address) != 0) continue;
+    grpc::ChannelArguments args;
+    // Notice dead connections between requests instead of on the next call.
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+    // Fail fast while a backend is down (503 at once) and reconnect soon after it returns.
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    auto stub = std::make_unique<grpc::GenericStub>(channel);
+    upstreams_.emplace(address, Upstream{std::move(channel), std::move(stub)});
+  }
+}
+
+UpstreamClient::~UpstreamClient() { Shutdown(); }
+
+std::vector<std::string> UpstreamClient::addresses() const {
+  std::vector<std::string> out;
+  for (const auto& entry : upstreams_) out.push_back(entry.first);
+  return out;
+}
+
+void UpstreamClient::Call(const std::string& address, const std::string& grpc_path,
+                          std::string request, const std::string& request_id,
+                          std::chrono::milliseconds timeout, Done done) {
+  auto it = upstreams_.find(address);
+  if (it == upstreams_.end()) {
+    done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "no channel to " + address), {});
+    return;
+  }
+  auto call = std::make_shared<PendingCall>();
+  call->done = std::move(done);
+  call->context.set_deadline(std::chrono::system_clock::now() +
+                             (timeout.count() > 0 ? timeout : options_.timeout));
+  if (!request_id.empty()) call->context.AddMetadata("x-request-id", request_id);
+  grpc::Slice slice(std::move(request));
+  call->request = grpc::ByteBuffer(&slice, 1);
+  bool accepted = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!shut_down_) accepted = in_flight_.emplace(call.get(), call).second;
+  }
+  if (!accepted) {
+    call->done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "gateway shutting down"), {});
+    return;
+  }
+  PendingCall* raw = call.get();  // kept alive by in_flight_ until Finish
+  it->second.stub->UnaryCall(&raw->context, grpc_path, grpc::StubOptions(), &raw->request,
+                             &raw->response,
+                             [this, raw](grpc::Status status) { Finish(raw, status); });
+}
+
+void UpstreamClient::Finish(PendingCall* raw, const grpc::Status& status) {
+  std::shared_ptr<PendingCall> call;
+  {
+    absl::MutexLock lock(&mu_);
+    call = in_flight_.at(raw);
+  }
+  std::string bytes;
+  if (status.ok()) {
+    std::vector<grpc::Slice> slices;
+    if (call->response.Dump(&slices).ok()) {
+      bytes.reserve(call->response.Length());
+      for (const grpc::Slice& s : slices) {
+        bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      }
+    }
+  }
+  call->done(status, std::move(bytes));
+  // Erased only after the callback so Shutdown's wait covers it.
+  absl::MutexLock lock(&mu_);
+  in_flight_.erase(raw);
+}
+
+void UpstreamClient::Shutdown() {
+  std::vector<std::shared_ptr<PendingCall>> calls;
+  {
+    absl::MutexLock lock(&mu_);
+    shut_down_ = true;
+    for (const auto& entry : in_flight_) calls.push_back(entry.second);
+  }
+  // Outside the lock: gRPC may run a completion inline, and Finish takes the lock.
+  for (const auto& call : calls) call->context.TryCancel();
+  calls.clear();
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](decltype(in_flight_)* s) { return s->empty(); }, &in_flight_));
+}
+
+}  // namespace comptoir::gateway

@@ -1,0 +1,66 @@
+// Calls to the services behind the gateway: one gRPC channel per upstream address, created
+// once, and unary calls through gRPC's callback API on raw bytes, so no gateway thread
+// waits for a reply. Every call has a deadline and carries the request id.
+// Thread-safe: Call may be used from any thread; completion callbacks run on gRPC's threads
+// and must only hand the result over (e.g. post it to an executor).
+#pragma once
+
+#include <grpcpp/channel.h>
+#include <grpcpp/generic/generic_stub.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+
+namespace comptoir::gateway {
+
+class UpstreamClient {
+ public:
+  struct Options {
+    std::chrono::milliseconds timeout{5000};  // default deadline of a call
+  };
+  // Called once per call, with the response bytes when the status is OK.
+  using Done = std::function<void(const grpc::Status& status, std::string response)>;
+
+  UpstreamClient(const std::vector<std::string>& addresses, Options options);
+  ~UpstreamClient();  // Shutdown()
+  UpstreamClient(const UpstreamClient&) = delete;
+  UpstreamClient& operator=(const UpstreamClient&) = delete;
+
+  // Starts a unary call of `grpc_path` ("/pkg.Service/Method") on `address`, one of the
+  // constructor's. `timeout` zero means the default. After Shutdown, or for an unknown
+  // address, `done` runs at once with UNAVAILABLE.
+  void Call(const std::string& address, const std::string& grpc_path, std::string request,
+            const std::string& request_id, std::chrono::milliseconds timeout, Done done);
+
+  // Refuses new calls, cancels those in flight and returns once all their callbacks ran.
+  void Shutdown();
+
+  std::vector<std::string> addresses() const;
+  std::chrono::milliseconds default_timeout() const { return options_.timeout; }
+
+ private:
+  struct Upstream {
+    std::shared_ptr<grpc::Channel> channel;
+    std::unique_ptr<grpc::GenericStub> stub;
+  };
+  struct PendingCall;
+
+  void Finish(PendingCall* call, const grpc::Status& status);
+
+  const Options options_;
+  std::map<std::string, Upstream> upstreams_;  // fixed after construction
+  mutable absl::Mutex mu_;
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  // Shared so Shutdown can cancel a call outside the lock while it completes concurrently.
+  absl::flat_hash_map<PendingCall*, std::shared_ptr<PendingCall>> in_flight_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace comptoir::gateway

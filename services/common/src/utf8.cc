@@ -1,0 +1,34 @@
+#include "comptoir/common/utf8.h"
+
+namespace comptoir::common {
+
+std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
+  auto c = static_cast<unsigned char>(text[i]);
+  std::size_t len = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xE  ? 3
+                    : (c >> 3) == 0x1E ? 4
+                                       : 0;
+  if (len == 0 || i + len > text.size()) return 0;
+  // Overlong two-byte forms (0xC0, 0xC1) and code points past U+10FFFF are not UTF-8.
+  if (c == 0xC0 || c == 0xC1 || c > 0xF4) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  return len;
+}
+
+int PrintableLength(std::string_view text) {
+  int count = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t len = Utf8SequenceLength(text, i);
+    if (len == 0) return -1;
+    auto c = static_cast<unsigned char>(text[i]);
+    if (len == 1 && (c < 0x20 || c == 0x7F)) return -1;
+    i += len;
+    ++count;
+  }
+  return count;
+}
+
+}  // namespace comptoir::common

@@ -1,0 +1,36 @@
+// ShopsRepository on PostgreSQL: the `shops` schema, plus read-only `geo` reference data.
+// Thread-safe (the pool is).
+#pragma once
+
+#include <vector>
+
+#include "comptoir/common/embedded_file.h"
+#include "comptoir/common/pg_pool.h"
+#include "shops_repository.h"
+
+namespace comptoir::shops {
+
+// The schema migrations of the `shops` schema, compiled into the binary.
+std::vector<common::EmbeddedFile> Migrations();
+
+class PgShopsRepository : public ShopsRepository {
+ public:
+  explicit PgShopsRepository(common::PgPool& pool) : pool_(pool) {}
+
+  // The named statements this repository runs; give them to the pool's options.
+  static std::vector<common::PreparedStatement> Statements();
+
+  absl::StatusOr<std::optional<Commune>> FindCommune(const std::string& insee_code,
+                                                     Deadline deadline) override;
+  absl::StatusOr<Shop> Insert(const Shop& shop, Deadline deadline) override;
+  absl::StatusOr<Shop> FindById(const std::string& id, Deadline deadline) override;
+  absl::StatusOr<Shop> FindBySlug(const std::string& slug, Deadline deadline) override;
+  absl::StatusOr<ShopPage> List(const ShopQuery& query, Deadline deadline) override;
+
+ private:
+  absl::StatusOr<Shop> FindOne(const char* statement, const std::string& key, Deadline deadline);
+
+  common::PgPool& pool_;
+};
+
+}  // namespace comptoir::shops

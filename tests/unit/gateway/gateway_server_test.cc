@@ -1,0 +1,281 @@
+// The gateway in process, end to end over real sockets: a real gRPC server hosting a fake
+// ShopService, the real HTTP server, and a Beast client. No external services.
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "comptoir/common/status.h"
+#include "comptoir/shops/v1/shops.grpc.pb.h"
+#include "gateway.h"
+#include "http_server.h"
+#include "http_test_client.h"
+
+namespace comptoir::gateway {
+namespace {
+
+namespace http = boost::beast::http;
+using shops::v1::Shop;
+using testing::HttpTestClient;
+
+class FakeShops final : public shops::v1::ShopService::Service {
+ public:
+  grpc::Status CreateShop(grpc::ServerContext* ctx, const shops::v1::CreateShopRequest* req,
+                          Shop* out) override {
+    auto rid = ctx->client_metadata().find("x-request-id");
+    last_request_id = rid == ctx->client_metadata().end()
+                          ? ""
+                          : std::string(rid->second.data(), rid->second.size());
+    if (req->shop().name().empty()) {
+      return common::ToGrpcStatus(common::InvalidField("shop.name", "must not be empty"));
+    }
+    *out = req->shop();
+    out->set_id("0b7c6a52-7d1e-4f3e-9a57-3e1f0f1d2c11");
+    out->set_status("pending");
+    return grpc::Status::OK;
+  }
+  grpc::Status GetShop(grpc::ServerContext* ctx, const shops::v1::GetShopRequest* req,
+                       Shop* out) override {
+    if (req->shop() == "slow") {
+      // Longer than the gateway's deadline; stops when the gateway gives up.
+      for (int i = 0; i < 300 && !ctx->IsCancelled(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      return grpc::Status(grpc::StatusCode::CANCELLED, "gave up");
+    }
+    if (req->shop() != "fromagerie-gaugry") {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "no shop \"" + req->shop() + "\"");
+    }
+    out->set_id("1");
+    out->set_slug(req->shop());
+    out->set_commune_insee("21231");
+    return grpc::Status::OK;
+  }
+  grpc::Status ListShops(grpc::ServerContext*, const shops::v1::ListShopsRequest* req,
+                         shops::v1::ListShopsResponse* out) override {
+    out->add_shops()->set_name("commune " + req->commune());
+    out->set_next_page_token(std::to_string(req->page_size()));
+    return grpc::Status::OK;
+  }
+  std::string last_request_id;
+};
+
+class GatewayServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::ServerBuilder builder;
+    int grpc_port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &grpc_port);
+    builder.RegisterService(&shops_);
+    grpc_server_ = builder.BuildAndStart();
+    ASSERT_NE(grpc_port, 0);
+    const std::string address = "127.0.0.1:" + std::to_string(grpc_port);
+
+    web_root_ = std::filesystem::temp_directory_path() /
+                ("gw-web-" + std::to_string(::getpid()) + "-" + std::to_string(grpc_port));
+    std::filesystem::create_directories(web_root_);
+    std::ofstream(web_root_ / "index.html") << "<!doctype html><title>Comptoir</title>";
+    std::ofstream(web_root_ / "app.js") << "console.log(1)";
+
+    auto routes = RouteTable::Build({{"comptoir.shops.v1.ShopService", address}});
+    ASSERT_TRUE(routes.ok()) << routes.status();
+    routes_ = std::make_unique<RouteTable>(std::move(*routes));
+    client_ = std::make_unique<UpstreamClient>(
+        std::vector<std::string>{address}, UpstreamClient::Options{std::chrono::milliseconds(300)});
+    health_ = std::make_unique<UpstreamHealth>(*client_, ioc_.get_executor(),
+                                               std::chrono::milliseconds(50));
+    static_files_ = std::make_unique<StaticFiles>(web_root_.string());
+    gateway_ = std::make_unique<Gateway>(*routes_, *client_, health_.get(), metrics_,
+                                         static_files_.get(), ioc_.get_executor());
+    HttpServerOptions options;
+    options.header_limit = 4096;
+    options.body_limit = 64 * 1024;
+    server_ = std::make_unique<HttpServer>(
+        ioc_,
+        [this](HttpRequest req, Responder done) {
+          gateway_->Handle(std::move(req), std::move(done));
+        },
+        options);
+    ASSERT_TRUE(server_->Listen("127.0.0.1:0").ok());
+    server_->Start();
+    health_->Start();
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  }
+
+  void TearDown() override {
+    if (server_) {
+      server_->Stop();
+      EXPECT_TRUE(server_->WaitDrained(std::chrono::seconds(5)));
+    }
+    if (health_) health_->Stop();
+    if (client_) client_->Shutdown();
+    ioc_.stop();
+    for (auto& t : threads_) t.join();
+    server_.reset();
+    if (grpc_server_) grpc_server_->Shutdown(std::chrono::system_clock::now());
+    std::filesystem::remove_all(web_root_);
+  }
+
+  unsigned short port() const { return server_->port(); }
+
+  FakeShops shops_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  std::filesystem::path web_root_;
+  boost::asio::io_context ioc_;
+  std::unique_ptr<RouteTable> routes_;
+  std::unique_ptr<UpstreamClient> client_;
+  std::unique_ptr<UpstreamHealth> health_;
+  GatewayMetrics metrics_;
+  std::unique_ptr<StaticFiles> static_files_;
+  std::unique_ptr<Gateway> gateway_;
+  std::unique_ptr<HttpServer> server_;
+  std::vector<std::thread> threads_;
+};
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+TEST_F(GatewayServerTest, CreatesAndReadsAShopOverOneKeptAliveConnection) {
+  HttpTestClient c(port());
+  auto created = c.Send(http::verb::post, "/v1/shops",
+                        R"({"name":"Fromagerie Gaugry","communeInsee":"21231"})",
+                        {{"X-Request-Id", "test-req-1"}});
+  EXPECT_EQ(created.result_int(), 200);
+  EXPECT_EQ(created[http::field::content_type], "application/json");
+  EXPECT_EQ(created.body(),
+            R"({"id":"0b7c6a52-7d1e-4f3e-9a57-3e1f0f1d2c11","name":"Fromagerie Gaugry",)"
+            R"("communeInsee":"21231","status":"pending"})");
+  EXPECT_EQ(created["X-Request-Id"], "test-req-1");
+  EXPECT_EQ(shops_.last_request_id, "test-req-1");
+
+  auto got = c.Send(http::verb::get, "/v1/shops/fromagerie-gaugry");
+  EXPECT_EQ(got.result_int(), 200);
+  EXPECT_EQ(got.body(), R"({"id":"1","slug":"fromagerie-gaugry","communeInsee":"21231"})");
+  EXPECT_EQ(got["X-Request-Id"].size(), 32u);  // generated when the caller sent none
+
+  auto listed = c.Send(http::verb::get, "/v1/shops?commune=21231&pageSize=7");
+  EXPECT_EQ(listed.result_int(), 200);
+  EXPECT_EQ(listed.body(), R"({"shops":[{"name":"commune 21231"}],"nextPageToken":"7"})");
+}
+
+TEST_F(GatewayServerTest, UpstreamErrorsBecomeProblems) {
+  HttpTestClient c(port());
+  auto missing = c.Send(http::verb::get, "/v1/shops/nope");
+  EXPECT_EQ(missing.result_int(), 404);
+  EXPECT_EQ(missing[http::field::content_type], "application/problem+json");
+  EXPECT_TRUE(Contains(missing.body(), R"("code":"NOT_FOUND")")) << missing.body();
+  EXPECT_TRUE(Contains(missing.body(), R"("instance":"/v1/shops/nope")")) << missing.body();
+
+  auto invalid = c.Send(http::verb::post, "/v1/shops", R"({"communeInsee":"21231"})");
+  EXPECT_EQ(invalid.result_int(), 400);
+  EXPECT_TRUE(Contains(invalid.body(),
+                       R"("errors":[{"field":"shop.name","description":"must not be empty"}])"))
+      << invalid.body();
+}
+
+TEST_F(GatewayServerTest, GatewayChecksGiveProblems) {
+  HttpTestClient c(port());
+  auto bad_json = c.Send(http::verb::post, "/v1/shops", R"({"name": })");
+  EXPECT_EQ(bad_json.result_int(), 400);
+  EXPECT_TRUE(Contains(bad_json.body(), "line 1, column 10")) << bad_json.body();
+
+  auto unknown = c.Send(http::verb::get, "/v1/shops?colour=red");
+  EXPECT_EQ(unknown.result_int(), 400);
+  EXPECT_TRUE(Contains(unknown.body(), R"("field":"colour")")) << unknown.body();
+
+  auto wrong_method = c.Send(http::verb::put, "/v1/shops");
+  EXPECT_EQ(wrong_method.result_int(), 405);
+  EXPECT_EQ(wrong_method[http::field::allow], "GET, POST");
+
+  auto no_route = c.Send(http::verb::get, "/v1/unknown");
+  EXPECT_EQ(no_route.result_int(), 404);
+  EXPECT_TRUE(Contains(no_route.body(), R"("code":"NOT_FOUND")"));
+
+  auto media = c.Send(http::verb::post, "/v1/shops", "name=x", {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(media.result_int(), 415);
+}
+
+TEST_F(GatewayServerTest, DeadlineGivesGatewayTimeout) {
+  HttpTestClient c(port());
+  auto start = std::chrono::steady_clock::now();
+  auto slow = c.Send(http::verb::get, "/v1/shops/slow");
+  EXPECT_EQ(slow.result_int(), 504);
+  EXPECT_TRUE(Contains(slow.body(), R"("code":"DEADLINE_EXCEEDED")")) << slow.body();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+TEST_F(GatewayServerTest, OversizeRequestsAreRefused) {
+  HttpTestClient big_body(port());
+  auto too_large = big_body.SendRaw(
+      "POST /v1/shops HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 100000\r\n\r\n{");
+  EXPECT_EQ(too_large.result_int(), 413);
+  EXPECT_TRUE(big_body.ServerClosed());
+
+  HttpTestClient big_header(port());
+  auto too_many = big_header.SendRaw(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(8000, 'a') + "\r\n\r\n");
+  EXPECT_EQ(too_many.result_int(), 431);
+
+  HttpTestClient after(port());  // the gateway keeps serving
+  EXPECT_EQ(after.Send(http::verb::get, "/healthz").result_int(), 200);
+}
+
+TEST_F(GatewayServerTest, HealthReadinessAndMetrics) {
+  HttpTestClient c(port());
+  EXPECT_EQ(c.Send(http::verb::get, "/healthz").body(), R"({"status":"ok"})");
+  int ready = 0;
+  for (int i = 0; i < 100 && ready != 200; ++i) {
+    ready = c.Send(http::verb::get, "/readyz").result_int();
+    if (ready != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(ready, 200);
+
+  grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+  int not_ready = 0;
+  std::string body;
+  for (int i = 0; i < 100 && not_ready != 503; ++i) {
+    auto res = c.Send(http::verb::get, "/readyz");
+    not_ready = res.result_int();
+    body = res.body();
+    if (not_ready != 503) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(not_ready, 503);
+  EXPECT_TRUE(Contains(body, "not serving")) << body;
+
+  c.Send(http::verb::get, "/v1/shops/fromagerie-gaugry");
+  auto metrics = c.Send(http::verb::get, "/metrics");
+  EXPECT_EQ(metrics.result_int(), 200);
+  EXPECT_TRUE(Contains(
+      metrics.body(),
+      R"(comptoir_gateway_http_requests_total{method="GET",route="GET /v1/shops/{shop}",status="200"} 1)"))
+      << metrics.body();
+}
+
+TEST_F(GatewayServerTest, ServesStaticFilesInsideTheWebRootOnly) {
+  HttpTestClient c(port());
+  auto index = c.Send(http::verb::get, "/");
+  EXPECT_EQ(index.result_int(), 200);
+  EXPECT_EQ(index[http::field::content_type], "text/html; charset=utf-8");
+  EXPECT_TRUE(Contains(index.body(), "Comptoir"));
+  auto js = c.Send(http::verb::get, "/app.js");
+  EXPECT_EQ(js[http::field::content_type], "text/javascript; charset=utf-8");
+  for (const char* bad : {"/../etc/passwd", "/%2e%2e/etc/passwd", "/a/..%2f..%2fetc/passwd",
+                          "/.hidden", "/missing.css"}) {
+    auto res = c.Send(http::verb::get, bad);
+    EXPECT_EQ(res.result_int(), 404) << bad;
+    EXPECT_EQ(res[http::field::content_type], "application/problem+json") << bad;
+  }
+  EXPECT_EQ(c.Send(http::verb::post, "/app.js").result_int(), 405);
+}
+
+}  // namespace
+}  // namespace comptoir::gateway
