@@ -20,7 +20,8 @@ COMPTOIR_PACKAGES=(
   libboost-dev libboost-system-dev libsodium-dev prometheus-cpp-dev
   redis-server redis-tools postgresql-15 postgresql-client-15 postgresql-contrib
   golang-github-gogo-googleapis-dev grpc-proto
-  curl ca-certificates python3 iproute2 util-linux
+  curl ca-certificates python3 python3-yaml iproute2 util-linux tzdata
+  docker-compose
 )
 
 # ---------------------------------------------------------------- logging

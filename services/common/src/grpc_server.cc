@@ -158,6 +158,10 @@ absl::Status GrpcServer::Start() {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.grpc_listen, grpc::InsecureServerCredentials(), &port_);
   builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  // Connections are recycled every few minutes so clients re-resolve `dns:///` targets and
+  // spread over replicas added since they connected.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 5 * 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30 * 1000);
   for (grpc::Service* service : services_) builder.RegisterService(service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   creators.push_back(std::make_unique<CallInterceptorFactory>(call_metrics_.get()));
@@ -178,7 +182,7 @@ absl::Status GrpcServer::Start() {
   }
 
   bool ready = !options_.readiness || options_.readiness();
-  server_->GetHealthCheckService()->SetServingStatus(ready);
+  SetHealth(ready);
   readiness_thread_ = std::thread([this] { ReadinessLoop(); });
   LOG_INFO("listening",
            {{"grpc", absl::StrCat(options_.grpc_listen.substr(0, options_.grpc_listen.rfind(':')),
@@ -198,12 +202,20 @@ void GrpcServer::ReadinessLoop() {
     bool ready = options_.readiness();
     lock.lock();
     if (stopping_) break;
-    server_->GetHealthCheckService()->SetServingStatus(ready);
+    SetHealth(ready);
     if (ready != last) {
       LOG_WARN(ready ? "ready again" : "not ready: dependency check failed");
       last = ready;
     }
   }
+}
+
+void GrpcServer::SetHealth(bool ready) {
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus(ready);  // "" and every service: readiness
+  // The liveness name answers SERVING whatever the dependencies do: a database outage must
+  // make a replica unready, not get it restarted.
+  health->SetServingStatus(kLivenessHealthName, true);
 }
 
 std::shared_ptr<grpc::Channel> GrpcServer::InProcessChannel() {

@@ -38,6 +38,10 @@ namespace comptoir::common {
 class EnvConfig;
 struct CallMetrics;
 
+// grpc.health.v1 service name that answers SERVING while the process runs (liveness probes);
+// "" and the services' own names follow readiness (the database answers).
+inline constexpr char kLivenessHealthName[] = "liveness";
+
 struct GrpcServerOptions {
   std::string service_name;  // "shops": logs and metrics
   std::string grpc_listen = "127.0.0.1:0";
@@ -87,6 +91,7 @@ class GrpcServer {
 
  private:
   void ReadinessLoop();
+  void SetHealth(bool ready);
 
   GrpcServerOptions options_;
   std::vector<grpc::Service*> services_;
