@@ -21,7 +21,7 @@ COMPTOIR_PACKAGES=(
   redis-server redis-tools postgresql-15 postgresql-client-15 postgresql-contrib
   golang-github-gogo-googleapis-dev grpc-proto
   curl ca-certificates python3 python3-yaml iproute2 util-linux tzdata
-  docker-compose
+  docker-compose openssl
 )
 
 # ---------------------------------------------------------------- logging

@@ -12,6 +12,8 @@
 #include <signal.h>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -109,6 +111,33 @@ class CallInterceptorFactory : public grpc::experimental::ServerInterceptorFacto
   CallMetrics* metrics_;
 };
 
+absl::StatusOr<std::string> ReadPem(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::FailedPreconditionError(absl::StrCat("cannot read TLS file ", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().size() > (1 << 20)) {
+    return absl::FailedPreconditionError(absl::StrCat("TLS file ", path, " is over 1 MiB"));
+  }
+  return text.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(
+    const GrpcServerOptions& options) {
+  if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+    return absl::FailedPreconditionError("GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE go together");
+  }
+  grpc::SslServerCredentialsOptions ssl;
+  ASSIGN_OR_RETURN(std::string cert, ReadPem(options.tls_cert_file));
+  ASSIGN_OR_RETURN(std::string key, ReadPem(options.tls_key_file));
+  ssl.pem_key_cert_pairs.push_back({key, cert});
+  if (!options.tls_client_ca_file.empty()) {
+    ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPem(options.tls_client_ca_file));
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
 }  // namespace
 
 GrpcServerOptions GrpcServerOptionsFromEnv(EnvConfig& env, std::string service_name,
@@ -123,6 +152,9 @@ GrpcServerOptions GrpcServerOptionsFromEnv(EnvConfig& env, std::string service_n
   options.max_call_time = env.Duration("MAX_CALL_TIME", options.max_call_time);
   options.drain = env.Duration("SHUTDOWN_DRAIN", options.drain);
   options.shutdown_grace = env.Duration("SHUTDOWN_GRACE", options.shutdown_grace);
+  options.tls_cert_file = env.String("GRPC_TLS_CERT_FILE", "");
+  options.tls_key_file = env.String("GRPC_TLS_KEY_FILE", "");
+  options.tls_client_ca_file = env.String("GRPC_TLS_CLIENT_CA_FILE", "");
   return options;
 }
 
@@ -155,8 +187,14 @@ void GrpcServer::AddService(grpc::Service* service) { services_.push_back(servic
 absl::Status GrpcServer::Start() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tls = TlsCredentials(options_);
+    if (!tls.ok()) return tls.status();
+    credentials = *tls;
+  }
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.grpc_listen, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(options_.grpc_listen, credentials, &port_);
   builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
   // Connections are recycled every few minutes so clients re-resolve `dns:///` targets and
   // spread over replicas added since they connected.

@@ -53,10 +53,15 @@ struct GrpcServerOptions {
   std::chrono::milliseconds shutdown_grace{10000};  // in-flight calls get this long to finish
   std::chrono::milliseconds readiness_interval{2000};
   std::function<bool()> readiness;  // e.g. the database answers; none: always ready
+  // TLS for clusters without a mesh: PEM file paths; all empty means plaintext.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;  // set: clients must present a certificate it signed
 };
 
-// Reads GRPC_LISTEN, METRICS_LISTEN, WORKERS, MAX_QUEUE, SHUTDOWN_DRAIN, SHUTDOWN_GRACE with
-// the given defaults.
+// Reads GRPC_LISTEN, METRICS_LISTEN, WORKERS, MAX_QUEUE, MAX_CALL_TIME, SHUTDOWN_DRAIN,
+// SHUTDOWN_GRACE and GRPC_TLS_CERT_FILE / GRPC_TLS_KEY_FILE / GRPC_TLS_CLIENT_CA_FILE with the
+// given defaults.
 GrpcServerOptions GrpcServerOptionsFromEnv(EnvConfig& env, std::string service_name,
                                            const std::string& default_grpc_listen,
                                            const std::string& default_metrics_listen);
