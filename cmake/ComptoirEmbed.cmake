@@ -11,6 +11,8 @@ function(comptoir_embed_files)
     COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${E_NAMESPACE} -DFUNCTION=${E_FUNCTION}
             "-DFILES=${E_FILES}" -P ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
     DEPENDS ${E_FILES} ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
-    COMMENT "Embedding ${E_FUNCTION} into ${E_TARGET}")
+    COMMENT "Embedding ${E_FUNCTION} into ${E_TARGET}"
+    # VERBATIM quotes "-DFILES=a;b" for the shell: without it a second file ends the command.
+    VERBATIM)
   target_sources(${E_TARGET} PRIVATE ${out})
 endfunction()

@@ -1,5 +1,6 @@
 #include "http_server.h"
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -77,7 +78,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (state_->stopping) return Close();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(state_->options.header_limit));
-    parser_->body_limit(state_->options.body_limit);
+    // The larger limit until the target is known (Beast checks Content-Length while parsing
+    // the header); OnHeader then applies the route's own.
+    parser_->body_limit(std::max(state_->options.body_limit, state_->options.large_body_limit));
     idle_ = true;
     stream_.expires_after(state_->options.read_timeout);
     http::async_read_header(
@@ -95,7 +98,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::body_limit) {  // a Content-Length over the limit, seen early
       return RespondAndClose(
           413, absl::StatusCode::kInvalidArgument,
-          text::Cat("request body exceeds ", state_->options.body_limit, " bytes"));
+          text::Cat("request body exceeds ",
+                    std::max(state_->options.body_limit, state_->options.large_body_limit),
+                    " bytes"));
     }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == net::error::eof ||
@@ -107,11 +112,22 @@ class Session : public std::enable_shared_from_this<Session> {
                              text::Cat("malformed HTTP request: ", ec.message()));
     }
     BeginRequest();
-    const auto length = parser_->content_length();
-    if (length && *length > state_->options.body_limit) {
+    const std::string_view target = parser_->get().target();
+    if (target.size() > state_->options.url_limit) {
       return RespondAndClose(
-          413, absl::StatusCode::kInvalidArgument,
-          text::Cat("request body exceeds ", state_->options.body_limit, " bytes"));
+          414, absl::StatusCode::kInvalidArgument,
+          text::Cat("request URL exceeds ", state_->options.url_limit, " bytes"));
+    }
+    const std::string_view path = target.substr(0, target.find('?'));
+    body_limit_ = !state_->options.large_body_suffix.empty() &&
+                          text::EndsWith(path, state_->options.large_body_suffix)
+                      ? state_->options.large_body_limit
+                      : state_->options.body_limit;
+    parser_->body_limit(body_limit_);
+    const auto length = parser_->content_length();
+    if (length && *length > body_limit_) {
+      return RespondAndClose(413, absl::StatusCode::kInvalidArgument,
+                             text::Cat("request body exceeds ", body_limit_, " bytes"));
     }
     if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
@@ -136,14 +152,23 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnBody(beast::error_code ec) {
     if (ec == http::error::body_limit) {
-      return RespondAndClose(
-          413, absl::StatusCode::kInvalidArgument,
-          text::Cat("request body exceeds ", state_->options.body_limit, " bytes"));
+      return RespondAndClose(413, absl::StatusCode::kInvalidArgument,
+                             text::Cat("request body exceeds ", body_limit_, " bytes"));
     }
     if (ec) return Close();
     stream_.expires_never();  // the upstream deadline bounds the wait from here
     keep_alive_ = parser_->get().keep_alive();
-    state_->handler(parser_->release(), [self = shared_from_this()](HttpResponse res) {
+    HttpRequest request = parser_->release();
+    // The peer's address, for per-client limits upstream (login attempts); set here so a
+    // client can never supply its own.
+    beast::error_code peer_error;
+    auto peer = stream_.socket().remote_endpoint(peer_error);
+    if (peer_error) {
+      request.erase("X-Client-Address");
+    } else {
+      request.set("X-Client-Address", peer.address().to_string());
+    }
+    state_->handler(std::move(request), [self = shared_from_this()](HttpResponse res) {
       net::post(self->stream_.get_executor(),
                 [self, res = std::move(res)]() mutable { self->Write(std::move(res)); });
     });
@@ -191,6 +216,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<HttpServer::State> state_;
+  size_t body_limit_ = 0;  // of the request being read
   bool idle_ = false;
   bool keep_alive_ = false;
   bool counted_ = false;

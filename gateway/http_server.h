@@ -24,6 +24,10 @@ namespace comptoir::gateway {
 struct HttpServerOptions {
   size_t header_limit = 16 * 1024;  // request line + headers; more is 431
   size_t body_limit = 1024 * 1024;  // more is 413
+  // Routes whose path ends with this suffix take CSV uploads up to large_body_limit.
+  std::string large_body_suffix = ":import";
+  size_t large_body_limit = 10 * 1024 * 1024;
+  size_t url_limit = 8 * 1024;  // request target; more is 414
   // For the headers and body of one request, and for an idle keep-alive connection: a slow
   // client cannot hold a connection longer than this without completing a request.
   std::chrono::milliseconds read_timeout{15000};

@@ -4,14 +4,20 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "comptoir/common/auth.h"
 #include "comptoir/common/config.h"
 #include "comptoir/common/log.h"
+#include "comptoir/common/redis_pool.h"
+#include "comptoir/common/worker_pool.h"
 #include "gateway.h"
 #include "http_server.h"
 #include "metrics.h"
+#include "openapi.h"
+#include "rate_limiter.h"
 #include "route_table.h"
 #include "static_files.h"
 #include "upstream.h"
@@ -30,6 +36,25 @@ int main() {
   const auto shutdown_grace = env.Duration("SHUTDOWN_GRACE", std::chrono::seconds(10));
   const int threads = static_cast<int>(env.Int("HTTP_THREADS", 2, 1, 64));
   const std::string log_level = env.String("LOG_LEVEL", "info");
+  const std::string redis_url = env.String("REDIS_URL", "redis://127.0.0.1:6379/0");
+  const bool rate_limits = env.Bool("RATE_LIMITS", true);
+  const auto micro_cache_ttl = env.Duration("MICRO_CACHE_TTL", std::chrono::seconds(2));
+  const int64_t micro_cache_mib = env.Int("MICRO_CACHE_MIB", 64, 0, 65536);
+  auto per_minute = [&env](const char* name, int64_t fallback) {
+    return gw::RateLimit{env.Int(name, fallback, 1, 100000000), std::chrono::seconds(60)};
+  };
+  gw::ProtectionOptions protection;
+  protection.anonymous_reads = per_minute("RATE_LIMIT_ANONYMOUS_READS", 300);
+  protection.account_reads = per_minute("RATE_LIMIT_ACCOUNT_READS", 600);
+  protection.partner_reads = per_minute("RATE_LIMIT_PARTNER_READS", 3000);
+  protection.writes = per_minute("RATE_LIMIT_WRITES", 120);
+  protection.logins = per_minute("RATE_LIMIT_LOGINS", 10);
+  // Without AUTH_PUBLIC_KEYS the gateway cannot check tokens; the services still do.
+  std::optional<comptoir::common::TokenVerifier> verifier;
+  const char* auth_keys = std::getenv("AUTH_PUBLIC_KEYS");
+  if (auth_keys != nullptr && *auth_keys != '\0') {
+    verifier.emplace(comptoir::common::TokenVerifier::FromEnv(env));
+  }
   env.ExitIfInvalid("comptoir-gateway");
   if (!comptoir::common::SetLogLevel(log_level)) {
     std::cerr << "comptoir-gateway: LOG_LEVEL must be debug, info, warn or error\n";
@@ -65,6 +90,17 @@ int main() {
     std::cerr << "comptoir-gateway: " << st.message() << "\n";
     return 1;
   }
+  comptoir::common::RedisPool redis({.url = redis_url, .size = 4});
+  comptoir::common::WorkerPool redis_workers(4, 4096);
+  gw::RedisRateLimiter limiter(redis, redis_workers);
+  if (rate_limits) protection.limiter = &limiter;
+  if (verifier) protection.verifier = &*verifier;
+  gateway.SetProtection(protection);
+  gw::MicroCache micro_cache(
+      {.ttl = micro_cache_ttl, .max_bytes = static_cast<size_t>(micro_cache_mib) << 20});
+  // MICRO_CACHE_TTL=0 or MICRO_CACHE_MIB=0 turns it off (benchmarks compare both).
+  if (micro_cache_ttl.count() > 0 && micro_cache_mib > 0) gateway.SetMicroCache(&micro_cache);
+  gateway.SetApiDocument(gw::GenerateOpenApi(*routes, gw::ProtoComments::Embedded()));
   server.Start();
   health.Start();
 
@@ -83,6 +119,7 @@ int main() {
       }
       health.Stop();
       client.Shutdown();
+      redis_workers.Shutdown();
       ioc.stop();
     });
   });

@@ -17,7 +17,24 @@ GatewayMetrics::GatewayMetrics()
       upstream_errors_(prometheus::BuildCounter()
                            .Name("comptoir_gateway_upstream_errors_total")
                            .Help("Upstream gRPC calls that ended in an error, by method and code")
-                           .Register(*registry_)) {}
+                           .Register(*registry_)),
+      rate_limits_(prometheus::BuildCounter()
+                       .Name("comptoir_gateway_rate_limit_total")
+                       .Help("Requests refused by a rate limit, or let through unchecked because "
+                             "the limiter did not answer, by route and outcome")
+                       .Register(*registry_)),
+      cache_(prometheus::BuildCounter()
+                 .Name("comptoir_gateway_micro_cache_total")
+                 .Help("Micro-cache look-ups of public API reads, by route and outcome")
+                 .Register(*registry_)) {}
+
+void GatewayMetrics::ObserveCache(std::string_view route, std::string_view outcome) {
+  cache_.Add({{"route", std::string(route)}, {"outcome", std::string(outcome)}}).Increment();
+}
+
+void GatewayMetrics::ObserveRateLimit(std::string_view route, std::string_view outcome) {
+  rate_limits_.Add({{"route", std::string(route)}, {"outcome", std::string(outcome)}}).Increment();
+}
 
 void GatewayMetrics::ObserveRequest(std::string_view route, std::string_view method, int status,
                                     double seconds) {

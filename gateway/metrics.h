@@ -22,6 +22,12 @@ class GatewayMetrics {
   // An upstream call that ended in an error, by gRPC method and code name.
   void ObserveUpstreamError(std::string_view grpc_path, std::string_view code);
 
+  // A rate-limit outcome other than allowed: "refused" (429) or "unavailable" (no answer).
+  void ObserveRateLimit(std::string_view route, std::string_view outcome);
+
+  // A micro-cache look-up: "hit" or "miss".
+  void ObserveCache(std::string_view route, std::string_view outcome);
+
   std::string Render() const;
 
  private:
@@ -29,6 +35,8 @@ class GatewayMetrics {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Family<prometheus::Counter>& upstream_errors_;
+  prometheus::Family<prometheus::Counter>& rate_limits_;
+  prometheus::Family<prometheus::Counter>& cache_;
 };
 
 }  // namespace comptoir::gateway

@@ -8,6 +8,8 @@
 
 #include <utility>
 
+#include "absl/strings/numbers.h"
+
 namespace comptoir::gateway {
 
 struct UpstreamClient::PendingCall {
@@ -43,10 +45,10 @@ std::vector<std::string> UpstreamClient::addresses() const {
 
 void UpstreamClient::Call(const std::string& address, const std::string& grpc_path,
                           std::string request, const std::string& request_id,
-                          std::chrono::milliseconds timeout, Done done) {
+                          std::chrono::milliseconds timeout, Done done, const Metadata& metadata) {
   auto it = upstreams_.find(address);
   if (it == upstreams_.end()) {
-    done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "no channel to " + address), {});
+    done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "no channel to " + address), {}, 0);
     return;
   }
   auto call = std::make_shared<PendingCall>();
@@ -54,6 +56,7 @@ void UpstreamClient::Call(const std::string& address, const std::string& grpc_pa
   call->context.set_deadline(std::chrono::system_clock::now() +
                              (timeout.count() > 0 ? timeout : options_.timeout));
   if (!request_id.empty()) call->context.AddMetadata("x-request-id", request_id);
+  for (const auto& [key, value] : metadata) call->context.AddMetadata(key, value);
   grpc::Slice slice(std::move(request));
   call->request = grpc::ByteBuffer(&slice, 1);
   bool accepted = false;
@@ -62,7 +65,7 @@ void UpstreamClient::Call(const std::string& address, const std::string& grpc_pa
     if (!shut_down_) accepted = in_flight_.emplace(call.get(), call).second;
   }
   if (!accepted) {
-    call->done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "gateway shutting down"), {});
+    call->done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "gateway shutting down"), {}, 0);
     return;
   }
   PendingCall* raw = call.get();  // kept alive by in_flight_ until Finish
@@ -87,7 +90,17 @@ void UpstreamClient::Finish(PendingCall* raw, const grpc::Status& status) {
       }
     }
   }
-  call->done(status, std::move(bytes));
+  int64_t retry_after = 0;
+  if (!status.ok()) {
+    const auto& trailers = call->context.GetServerTrailingMetadata();
+    if (auto it = trailers.find("retry-after"); it != trailers.end()) {
+      const std::string value(it->second.data(), it->second.size());
+      if (!absl::SimpleAtoi(value, &retry_after) || retry_after < 0 || retry_after > 86400) {
+        retry_after = 0;
+      }
+    }
+  }
+  call->done(status, std::move(bytes), retry_after);
   // Erased only after the callback so Shutdown's wait covers it.
   absl::MutexLock lock(&mu_);
   in_flight_.erase(raw);

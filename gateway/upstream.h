@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -26,8 +27,13 @@ class UpstreamClient {
   struct Options {
     std::chrono::milliseconds timeout{5000};  // default deadline of a call
   };
+  // gRPC metadata sent with a call: lower-case keys, values without CR/LF.
+  using Metadata = std::vector<std::pair<std::string, std::string>>;
   // Called once per call, with the response bytes when the status is OK.
-  using Done = std::function<void(const grpc::Status& status, std::string response)>;
+  // `retry_after_seconds`: the upstream's `retry-after` trailer on a failed call (e.g. a
+  // login limit), 0 when absent.
+  using Done = std::function<void(const grpc::Status& status, std::string response,
+                                  int64_t retry_after_seconds)>;
 
   UpstreamClient(const std::vector<std::string>& addresses, Options options);
   ~UpstreamClient();  // Shutdown()
@@ -37,8 +43,10 @@ class UpstreamClient {
   // Starts a unary call of `grpc_path` ("/pkg.Service/Method") on `address`, one of the
   // constructor's. `timeout` zero means the default. After Shutdown, or for an unknown
   // address, `done` runs at once with UNAVAILABLE.
+  // The request id goes as x-request-id; `metadata` adds other pairs (e.g. "authorization").
   void Call(const std::string& address, const std::string& grpc_path, std::string request,
-            const std::string& request_id, std::chrono::milliseconds timeout, Done done);
+            const std::string& request_id, std::chrono::milliseconds timeout, Done done,
+            const Metadata& metadata = {});
 
   // Refuses new calls, cancels those in flight and returns once all their callbacks ran.
   void Shutdown();

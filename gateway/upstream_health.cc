@@ -65,7 +65,7 @@ void UpstreamHealth::Tick() {
   const auto deadline = std::min(interval_, std::chrono::milliseconds(1500));
   for (const std::string& address : client_.addresses()) {
     client_.Call(address, kHealthCheck, /*request=*/"", /*request_id=*/"", deadline,
-                 [this, address](const grpc::Status& status, std::string response) {
+                 [this, address](const grpc::Status& status, std::string response, int64_t) {
                    std::string why;
                    if (!status.ok()) {
                      why = text::Cat("health check failed: ", status.error_message());

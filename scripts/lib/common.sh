@@ -24,6 +24,26 @@ COMPTOIR_PACKAGES=(
   docker-compose openssl
 )
 
+# ensure_npm_tools DIR...: installs each DIR's npm dependencies from its lock file (npm ci),
+# once: again only when the lock file changed. Node.js and npm come from Debian when missing.
+ensure_npm_tools() {
+  if ! command -v npm >/dev/null 2>&1; then
+    ensure_packages nodejs npm
+  fi
+  local dir stamp
+  for dir in "$@"; do
+    dir="$COMPTOIR_ROOT/$dir"
+    stamp="$dir/node_modules/.comptoir-lock.sha256"
+    if [[ -f $stamp ]] && (cd "$dir" && sha256sum --status -c "$stamp" 2>/dev/null); then
+      continue
+    fi
+    log "npm ci in ${dir#"$COMPTOIR_ROOT"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+      || die "npm ci failed in $dir"
+    (cd "$dir" && sha256sum package-lock.json >"$stamp")
+  done
+}
+
 # ---------------------------------------------------------------- logging
 
 _comptoir_tag="${COMPTOIR_LOG_TAG:-comptoir}"

@@ -12,8 +12,28 @@ CachedShopsRepository::CachedShopsRepository(ShopsRepository& inner, common::Red
                                              std::chrono::seconds ttl)
     : inner_(inner), redis_(redis), ttl_(ttl) {}
 
-absl::StatusOr<Shop> CachedShopsRepository::Insert(const Shop& shop, Deadline deadline) {
-  return inner_.Insert(shop, deadline);
+absl::StatusOr<Shop> CachedShopsRepository::Insert(const Shop& shop, const std::string& owner_id,
+                                                   Deadline deadline) {
+  return inner_.Insert(shop, owner_id, deadline);
+}
+
+absl::StatusOr<Shop> CachedShopsRepository::SetOpeningHours(const std::string& id,
+                                                            const OpeningHours& hours,
+                                                            const std::string& actor_id,
+                                                            Deadline deadline) {
+  absl::StatusOr<Shop> shop = inner_.SetOpeningHours(id, hours, actor_id, deadline);
+  if (shop.ok()) Invalidate(*shop);
+  return shop;
+}
+
+absl::StatusOr<Shop> CachedShopsRepository::ChangeStatus(const std::string& id,
+                                                         const std::vector<std::string>& from,
+                                                         const std::string& to_status,
+                                                         const Decision& decision,
+                                                         Deadline deadline) {
+  absl::StatusOr<Shop> shop = inner_.ChangeStatus(id, from, to_status, decision, deadline);
+  if (shop.ok()) Invalidate(*shop);
+  return shop;
 }
 
 absl::StatusOr<Shop> CachedShopsRepository::FindById(const std::string& id, Deadline deadline) {

@@ -1,7 +1,9 @@
 // Cache-aside in Redis for single-shop reads, in front of another ShopsRepository.
-// Keys: `shp:v1:id:<uuid>` and `shp:v1:slug:<slug>` hold the serialized comptoir.shops.v1.Shop
+// Keys: `shp:v2:id:<uuid>` and `shp:v2:slug:<slug>` hold the serialized comptoir.shops.v1.Shop
 // for a TTL with jitter. Fails open: when Redis errs or is down, reads go to the inner
-// repository and nothing fails. Lists and writes pass through. Thread-safe.
+// repository and nothing fails. Lists pass through; every write drops the shop's entries
+// after it commits (a reader racing the write may re-store the old copy until the TTL: the
+// TTL bounds that staleness). Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -22,18 +24,41 @@ class CachedShopsRepository : public ShopsRepository {
                                                      Deadline deadline) override {
     return inner_.FindCommune(insee_code, deadline);
   }
-  absl::StatusOr<Shop> Insert(const Shop& shop, Deadline deadline) override;
+  absl::StatusOr<Shop> Insert(const Shop& shop, const std::string& owner_id,
+                              Deadline deadline) override;
   absl::StatusOr<Shop> FindById(const std::string& id, Deadline deadline) override;
   absl::StatusOr<Shop> FindBySlug(const std::string& slug, Deadline deadline) override;
   absl::StatusOr<ShopPage> List(const ShopQuery& query, Deadline deadline) override {
     return inner_.List(query, deadline);
   }
+  absl::StatusOr<std::optional<std::string>> MemberRole(const std::string& shop_id,
+                                                        const std::string& user_id,
+                                                        Deadline deadline) override {
+    return inner_.MemberRole(shop_id, user_id, deadline);
+  }
+  absl::StatusOr<Member> PutMember(const std::string& shop_id, const std::string& user_id,
+                                   const std::string& role, Deadline deadline) override {
+    return inner_.PutMember(shop_id, user_id, role, deadline);
+  }
+  absl::Status RemoveMember(const std::string& shop_id, const std::string& user_id,
+                            Deadline deadline) override {
+    return inner_.RemoveMember(shop_id, user_id, deadline);
+  }
+  absl::StatusOr<std::vector<Member>> ListMembers(const std::string& shop_id,
+                                                  Deadline deadline) override {
+    return inner_.ListMembers(shop_id, deadline);
+  }
+  absl::StatusOr<Shop> SetOpeningHours(const std::string& id, const OpeningHours& hours,
+                                       const std::string& actor_id, Deadline deadline) override;
+  absl::StatusOr<Shop> ChangeStatus(const std::string& id, const std::vector<std::string>& from,
+                                    const std::string& to_status, const Decision& decision,
+                                    Deadline deadline) override;
 
   // Drops the cached copies of `shop` (both keys); called after any change to it.
   void Invalidate(const Shop& shop);
 
-  static std::string IdKey(const std::string& id) { return "shp:v1:id:" + id; }
-  static std::string SlugKey(const std::string& slug) { return "shp:v1:slug:" + slug; }
+  static std::string IdKey(const std::string& id) { return "shp:v2:id:" + id; }
+  static std::string SlugKey(const std::string& slug) { return "shp:v2:slug:" + slug; }
 
  private:
   absl::StatusOr<Shop> Read(const std::string& key, Deadline deadline,

@@ -1,19 +1,27 @@
 // comptoir-shops: the shops service. Composition root only: configuration -> pools ->
 // repository -> service -> gRPC server.
 //
-//   comptoir-shops           serve (GRPC_LISTEN, METRICS_LISTEN, PG_URL, REDIS_URL, ...)
+//   comptoir-shops           serve (GRPC_LISTEN, METRICS_LISTEN, PG_URL, REDIS_URL,
+//                            AUTH_PUBLIC_KEYS, AUTH_ISSUER, AUTH_AUDIENCE, ...) and relay the
+//                            outbox to the Redis stream `events:shops`
 //   comptoir-shops migrate   apply this service's schema migrations and exit
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "cached_shops_repository.h"
+#include "comptoir/common/auth.h"
 #include "comptoir/common/config.h"
 #include "comptoir/common/grpc_server.h"
 #include "comptoir/common/log.h"
-#include "comptoir/common/migrations.h"
+#include "comptoir/common/outbox.h"
 #include "comptoir/common/pg_pool.h"
 #include "comptoir/common/redis_pool.h"
+#include "comptoir/common/service_main.h"
+#include "membership_sync.h"
 #include "pg_shops_repository.h"
 #include "shops_grpc.h"
 #include "shops_service.h"
@@ -21,16 +29,6 @@
 namespace {
 
 using namespace comptoir;  // NOLINT: composition root
-
-int Migrate(const std::string& pg_url) {
-  absl::StatusOr<int> applied = common::ApplyMigrations(pg_url, "shops", shops::Migrations());
-  if (!applied.ok()) {
-    LOG_ERROR("migrations failed", {{"error", std::string(applied.status().message())}});
-    return 1;
-  }
-  LOG_INFO("migrations applied", {{"applied", std::to_string(*applied)}});
-  return 0;
-}
 
 int Serve(common::EnvConfig& env, const std::string& pg_url) {
   common::GrpcServerOptions server_options =
@@ -43,6 +41,14 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
   redis_options.url = env.String("REDIS_URL", "redis://127.0.0.1:6379/0");
   const auto cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(
       env.Duration("SHOP_CACHE_TTL", std::chrono::minutes(5)));
+  const common::TokenVerifier verifier = common::TokenVerifier::FromEnv(env);
+  // Where accounts listens for internal calls; empty disables the membership sync (tokens
+  // then never carry new shops: fine for a shops-only test stack, not for a real one).
+  const std::string accounts_address = env.String("ACCOUNTS_GRPC", "");
+  const std::string internal_credential = env.String("INTERNAL_CREDENTIAL", "");
+  if (!accounts_address.empty() && internal_credential.empty()) {
+    env.AddError("INTERNAL_CREDENTIAL is required with ACCOUNTS_GRPC");
+  }
   env.ExitIfInvalid("comptoir-shops");
 
   common::PgPool pg(pg_options);
@@ -50,36 +56,41 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
   shops::PgShopsRepository pg_repository(pg);
   shops::CachedShopsRepository repository(pg_repository, redis, cache_ttl);
   shops::ShopsService service(repository);
+  // Every replica runs a relay: they share the work (SKIP LOCKED), and one left alone suffices.
+  common::OutboxRelayOptions relay_options;
+  relay_options.schema = "shops";
+  relay_options.stream = "events:shops";
+  common::OutboxRelay relay(pg, redis, relay_options);
+  std::unique_ptr<shops::MembershipSync> membership_sync;
+  if (!accounts_address.empty()) {
+    shops::MembershipSyncOptions sync_options;
+    sync_options.internal_credential = internal_credential;
+    membership_sync = std::make_unique<shops::MembershipSync>(
+        pg,
+        accounts::v1::AccountsInternal::NewStub(
+            grpc::CreateChannel(accounts_address, grpc::InsecureChannelCredentials())),
+        sync_options);
+  } else {
+    LOG_WARN("ACCOUNTS_GRPC not set: new shop memberships are not sent to accounts");
+  }
 
   server_options.readiness = [&pg] {
     return pg.Ping(common::DeadlineIn(std::chrono::milliseconds(1000)));
   };
   common::GrpcServer server(server_options);
-  shops::ShopsGrpc grpc_service(service, server);
+  shops::ShopsGrpc grpc_service(service, server, verifier);
   server.AddService(&grpc_service);
-  if (absl::Status started = server.Start(); !started.ok()) {
-    LOG_ERROR("cannot start", {{"error", std::string(started.message())}});
-    return 1;
-  }
-  server.WaitForTermination();
-  return 0;
+  relay.Start();
+  if (membership_sync) membership_sync->Start();
+  const int exit_code = common::ServeUntilTerminated(server);
+  if (membership_sync) membership_sync->Stop();
+  relay.Stop();
+  return exit_code;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  comptoir::common::BlockTerminationSignals();
-  comptoir::common::SetLogService("shops");
-  comptoir::common::EnvConfig env;
-  comptoir::common::SetLogLevel(env.String("LOG_LEVEL", "info"));
-  const std::string pg_url = env.Required("PG_URL");
-  if (argc > 1 && std::strcmp(argv[1], "migrate") == 0) {
-    env.ExitIfInvalid("comptoir-shops migrate");
-    return Migrate(pg_url);
-  }
-  if (argc > 1) {
-    std::fprintf(stderr, "usage: %s [migrate]\n", argv[0]);
-    return 2;
-  }
-  return Serve(env, pg_url);
+  return comptoir::common::RunServiceMain(
+      argc, argv, {.name = "shops", .migrations = comptoir::shops::Migrations, .serve = Serve});
 }

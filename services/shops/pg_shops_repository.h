@@ -1,4 +1,6 @@
 // ShopsRepository on PostgreSQL: the `shops` schema, plus read-only `geo` reference data.
+// Every write records its ShopEvent in shops.outbox in the same transaction; the
+// OutboxRelay (comptoir/common/outbox.h) publishes them to `events:shops`.
 // Thread-safe (the pool is).
 #pragma once
 
@@ -22,10 +24,25 @@ class PgShopsRepository : public ShopsRepository {
 
   absl::StatusOr<std::optional<Commune>> FindCommune(const std::string& insee_code,
                                                      Deadline deadline) override;
-  absl::StatusOr<Shop> Insert(const Shop& shop, Deadline deadline) override;
+  absl::StatusOr<Shop> Insert(const Shop& shop, const std::string& owner_id,
+                              Deadline deadline) override;
   absl::StatusOr<Shop> FindById(const std::string& id, Deadline deadline) override;
   absl::StatusOr<Shop> FindBySlug(const std::string& slug, Deadline deadline) override;
   absl::StatusOr<ShopPage> List(const ShopQuery& query, Deadline deadline) override;
+  absl::StatusOr<std::optional<std::string>> MemberRole(const std::string& shop_id,
+                                                        const std::string& user_id,
+                                                        Deadline deadline) override;
+  absl::StatusOr<Member> PutMember(const std::string& shop_id, const std::string& user_id,
+                                   const std::string& role, Deadline deadline) override;
+  absl::Status RemoveMember(const std::string& shop_id, const std::string& user_id,
+                            Deadline deadline) override;
+  absl::StatusOr<std::vector<Member>> ListMembers(const std::string& shop_id,
+                                                  Deadline deadline) override;
+  absl::StatusOr<Shop> SetOpeningHours(const std::string& id, const OpeningHours& hours,
+                                       const std::string& actor_id, Deadline deadline) override;
+  absl::StatusOr<Shop> ChangeStatus(const std::string& id, const std::vector<std::string>& from,
+                                    const std::string& to_status, const Decision& decision,
+                                    Deadline deadline) override;
 
  private:
   absl::StatusOr<Shop> FindOne(const char* statement, const std::string& key, Deadline deadline);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "opening_hours.h"
 
 namespace comptoir::shops {
 
@@ -14,7 +15,18 @@ struct Commune {
   std::string insee_code;
   std::string name;
   std::string department_code;
+  double latitude = 0;  // centre of the commune
+  double longitude = 0;
+  std::vector<std::string> postal_codes;  // every postal code of the commune
 };
+
+inline constexpr char kStatusPending[] = "pending";
+inline constexpr char kStatusActive[] = "active";
+inline constexpr char kStatusSuspended[] = "suspended";
+inline constexpr char kStatusClosed[] = "closed";
+
+inline constexpr char kRoleOwner[] = "owner";
+inline constexpr char kRoleStaff[] = "staff";
 
 struct Shop {
   std::string id;  // UUID
@@ -24,20 +36,61 @@ struct Shop {
   std::string commune_name;     // joined from geo
   std::string department_code;  // joined from geo
   std::string category;
-  std::string status;  // pending | active | suspended | closed
+  std::string status;         // pending | active | suspended | closed
+  std::string status_reason;  // why suspended; empty otherwise
   absl::Time create_time;
+  // Profile.
+  std::string siret;  // 14 digits
+  std::string description;
+  std::string street_address;
+  std::string postal_code;
+  double latitude = 0;
+  double longitude = 0;
+  std::string phone;  // E.164, e.g. "+33380123456"; empty when not given
+  std::string email;
+  std::string website;
+  std::vector<std::string> photo_urls;
+  bool click_and_collect = false;
+  int preparation_minutes = 0;
+  OpeningHours opening_hours;
+  int64_t version = 1;
+  std::optional<double> distance_km = std::nullopt;  // set by searches around a point
+};
+
+struct GeoPoint {
+  double latitude = 0;
+  double longitude = 0;
+};
+
+struct Member {
+  std::string user_id;
+  std::string role;  // owner | staff
+  absl::Time create_time;
+};
+
+// A moderation decision, recorded with the change it makes.
+struct Decision {
+  std::string decision;  // approve | suspend | close
+  std::string actor_id;  // user id
+  std::string reason;
 };
 
 // Position after the last shop of a page, newest first.
+// Position after the last shop of a page: newest first, or nearest first (distance set).
 struct ShopCursor {
-  absl::Time create_time;
-  std::string id;
+  absl::Time create_time = absl::UnixEpoch();
+  std::string id = "";
+  std::optional<double> distance_km = std::nullopt;
 };
 
 struct ShopQuery {
-  std::string commune_insee;  // empty: any
-  std::string category;       // empty: any
-  int page_size = 20;         // already validated: 1..100
+  std::string commune_insee;     // empty: any
+  std::string department_code;   // empty: any
+  std::string category;          // empty: any
+  std::optional<GeoPoint> near;  // set: within radius_km of it, nearest first
+  double radius_km = 0;
+  bool active_only = true;  // the public directory shows active shops only
+  int page_size = 20;       // already validated: 1..100
   std::optional<ShopCursor> after;
 };
 

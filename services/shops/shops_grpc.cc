@@ -1,19 +1,59 @@
 #include "shops_grpc.h"
 
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/time/clock.h"
 #include "shop_proto.h"
 
 namespace comptoir::shops {
+namespace {
 
+using common::Caller;
 using common::Deadline;
+
+NewShop FromRequest(const v1::Shop& in) {
+  NewShop shop;
+  shop.name = in.name();
+  shop.commune_insee = in.commune_insee();
+  shop.category = in.category();
+  shop.siret = in.siret();
+  shop.description = in.description();
+  shop.street_address = in.street_address();
+  shop.postal_code = in.postal_code();
+  if (in.has_latitude()) shop.latitude = in.latitude();
+  if (in.has_longitude()) shop.longitude = in.longitude();
+  shop.phone = in.phone();
+  shop.email = in.email();
+  shop.website = in.website();
+  shop.photo_urls.assign(in.photo_urls().begin(), in.photo_urls().end());
+  shop.click_and_collect = in.click_and_collect();
+  shop.preparation_minutes = in.preparation_minutes();
+  shop.opening_hours = in.opening_hours();
+  return shop;
+}
+
+void ToProto(const Member& member, v1::ShopMember* out) {
+  out->set_user_id(member.user_id);
+  out->set_role(member.role);
+  *out->mutable_create_time() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+      absl::ToUnixMicros(member.create_time));
+}
+
+void Respond(const Shop& shop, v1::Shop* response) {
+  ToProto(shop, response);
+  AddLiveFields(shop, absl::Now(), response);
+}
+
+}  // namespace
 
 grpc::ServerUnaryReactor* ShopsGrpc::CreateShop(grpc::CallbackServerContext* context,
                                                 const v1::CreateShopRequest* request,
                                                 v1::Shop* response) {
-  return common::Offload(server_, context, [this, request, response](Deadline deadline) {
-    NewShop shop{request->shop().name(), request->shop().commune_insee(),
-                 request->shop().category()};
-    ASSIGN_OR_RETURN(Shop created, service_.CreateShop(shop, deadline));
-    ToProto(created, response);
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(Shop created,
+                     service_.CreateShop(FromRequest(request->shop()), caller, deadline));
+    Respond(created, response);
     return absl::OkStatus();
   });
 }
@@ -21,9 +61,10 @@ grpc::ServerUnaryReactor* ShopsGrpc::CreateShop(grpc::CallbackServerContext* con
 grpc::ServerUnaryReactor* ShopsGrpc::GetShop(grpc::CallbackServerContext* context,
                                              const v1::GetShopRequest* request,
                                              v1::Shop* response) {
-  return common::Offload(server_, context, [this, request, response](Deadline deadline) {
-    ASSIGN_OR_RETURN(Shop shop, service_.GetShop(request->shop(), deadline));
-    ToProto(shop, response);
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(Shop shop, service_.GetShop(request->shop(), caller, deadline));
+    Respond(shop, response);
     return absl::OkStatus();
   });
 }
@@ -32,11 +73,98 @@ grpc::ServerUnaryReactor* ShopsGrpc::ListShops(grpc::CallbackServerContext* cont
                                                const v1::ListShopsRequest* request,
                                                v1::ListShopsResponse* response) {
   return common::Offload(server_, context, [this, request, response](Deadline deadline) {
-    ListShopsParams params{request->commune(), request->category(), request->page_size(),
-                           request->page_token()};
+    ListShopsParams params{request->commune(),    request->category(),   request->page_size(),
+                           request->page_token(), request->department(), request->near(),
+                           request->radius_km()};
     ASSIGN_OR_RETURN(ListShopsResult result, service_.ListShops(params, deadline));
-    for (const Shop& shop : result.shops) ToProto(shop, response->add_shops());
+    const absl::Time now = absl::Now();
+    for (const Shop& shop : result.shops) {
+      v1::Shop* out = response->add_shops();
+      ToProto(shop, out);
+      AddLiveFields(shop, now, out);
+      if (shop.distance_km.has_value()) out->set_distance_km(*shop.distance_km);
+    }
     response->set_next_page_token(result.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ShopsGrpc::SetOpeningHours(grpc::CallbackServerContext* context,
+                                                     const v1::SetOpeningHoursRequest* request,
+                                                     v1::Shop* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(Shop shop, service_.SetOpeningHours(request->shop(), request->opening_hours(),
+                                                         caller, deadline));
+    Respond(shop, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ShopsGrpc::ApproveShop(grpc::CallbackServerContext* context,
+                                                 const v1::ApproveShopRequest* request,
+                                                 v1::Shop* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(Shop shop, service_.ApproveShop(request->shop(), caller, deadline));
+    Respond(shop, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ShopsGrpc::SuspendShop(grpc::CallbackServerContext* context,
+                                                 const v1::SuspendShopRequest* request,
+                                                 v1::Shop* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(Shop shop,
+                     service_.SuspendShop(request->shop(), request->reason(), caller, deadline));
+    Respond(shop, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ShopsGrpc::AddShopMember(grpc::CallbackServerContext* context,
+                                                   const v1::AddShopMemberRequest* request,
+                                                   v1::ShopMember* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(Member member, service_.AddMember(request->shop(), request->member().user_id(),
+                                                       request->member().role(), caller, deadline));
+    ToProto(member, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ShopsGrpc::RemoveShopMember(grpc::CallbackServerContext* context,
+                                                      const v1::RemoveShopMemberRequest* request,
+                                                      google::protobuf::Empty* /*response*/) {
+  return common::Offload(server_, context, [this, context, request](Deadline deadline) {
+    ASSIGN_OR_RETURN(Caller caller, common::CallerOf(*context, verifier_));
+    return service_.RemoveMember(request->shop(), request->user_id(), caller, deadline);
+  });
+}
+
+grpc::ServerUnaryReactor* ShopsGrpc::ListShopMembers(grpc::CallbackServerContext* context,
+                                                     const v1::ListShopMembersRequest* request,
+                                                     v1::ListShopMembersResponse* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(std::vector<Member> members,
+                     service_.ListMembers(request->shop(), caller, deadline));
+    for (const Member& member : members) ToProto(member, response->add_members());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ShopsGrpc::CloseShop(grpc::CallbackServerContext* context,
+                                               const v1::CloseShopRequest* request,
+                                               v1::Shop* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(Shop shop,
+                     service_.CloseShop(request->shop(), request->reason(), caller, deadline));
+    Respond(shop, response);
     return absl::OkStatus();
   });
 }

@@ -5,18 +5,28 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "comptoir/common/status.h"
 #include "comptoir/common/utf8.h"
+#include "shop_rules.h"
 
 namespace comptoir::shops {
 namespace {
 
 using common::PrintableLength;
 using common::Violations;
+
+bool ValidDepartmentCode(const std::string& code) {
+  return code.size() == 2 && ((absl::ascii_isdigit(static_cast<unsigned char>(code[0])) &&
+                               absl::ascii_isdigit(static_cast<unsigned char>(code[1]))) ||
+                              (code[0] == '2' && (code[1] == 'A' || code[1] == 'B')));
+}
 
 bool ValidInseeCode(const std::string& code) {
   // Five characters; Corsica's departments 2A/2B put a letter second (never in this region,
@@ -100,6 +110,11 @@ bool LooksLikeUuid(const std::string& text) {
 }
 
 std::string EncodePageToken(const ShopCursor& cursor) {
+  if (cursor.distance_km.has_value()) {
+    // %.17g round-trips the double exactly: the next page resumes right after this shop.
+    return absl::WebSafeBase64Escape(
+        absl::StrCat("d1|", absl::StrFormat("%.17g", *cursor.distance_km), "|", cursor.id));
+  }
   return absl::WebSafeBase64Escape(
       absl::StrCat("v1|", absl::ToUnixMicros(cursor.create_time), "|", cursor.id));
 }
@@ -111,14 +126,27 @@ absl::StatusOr<ShopCursor> DecodePageToken(const std::string& token) {
   }
   std::vector<std::string> parts = absl::StrSplit(raw, '|');
   int64_t micros = 0;
+  double distance = 0;
+  if (parts.size() == 3 && parts[0] == "d1" && absl::SimpleAtod(parts[1], &distance) &&
+      distance >= 0 && LooksLikeUuid(parts[2])) {
+    ShopCursor cursor;
+    cursor.id = parts[2];
+    cursor.distance_km = distance;
+    return cursor;
+  }
   if (parts.size() != 3 || parts[0] != "v1" || !absl::SimpleAtoi(parts[1], &micros) ||
       !LooksLikeUuid(parts[2])) {
     return common::InvalidField("page_token", "is not a token from a previous page");
   }
-  return ShopCursor{absl::FromUnixMicros(micros), parts[2]};
+  ShopCursor cursor;
+  cursor.create_time = absl::FromUnixMicros(micros);
+  cursor.id = parts[2];
+  return cursor;
 }
 
-absl::StatusOr<Shop> ShopsService::CreateShop(const NewShop& request, Deadline deadline) {
+absl::StatusOr<Shop> ShopsService::CreateShop(const NewShop& request, const Caller& caller,
+                                              Deadline deadline) {
+  RETURN_IF_ERROR(common::RequireAuthenticated(caller));
   Violations violations;
   std::string name(absl::StripAsciiWhitespace(request.name));
   int name_length = PrintableLength(name);
@@ -151,9 +179,106 @@ absl::StatusOr<Shop> ShopsService::CreateShop(const NewShop& request, Deadline d
              categories.end()) {
     violations.Add("shop.category", "is not one of the shop categories");
   }
-  RETURN_IF_ERROR(violations.ToStatus());
 
   Shop shop;
+  shop.siret = StripSeparators(request.siret);
+  if (request.siret.empty()) {
+    violations.Add("shop.siret", "is required");
+  } else if (!ValidSiret(shop.siret)) {
+    violations.Add("shop.siret", "must be 14 digits with a valid check key");
+  }
+  // Descriptions are paragraphs: newlines are fine, other controls are not.
+  std::string description_flat = request.description;
+  std::replace(description_flat.begin(), description_flat.end(), '\n', ' ');
+  const int description_length = PrintableLength(description_flat);
+  if (description_length < 0) {
+    violations.Add("shop.description", "must be UTF-8 text without control characters");
+  } else if (description_length > kMaxDescriptionLength) {
+    violations.Add("shop.description",
+                   absl::StrCat("must be at most ", kMaxDescriptionLength, " characters"));
+  }
+  shop.description = request.description;
+  shop.street_address = std::string(absl::StripAsciiWhitespace(request.street_address));
+  const int address_length = common::PrintableLength(shop.street_address);
+  if (address_length < 0 || address_length > kMaxAddressLength) {
+    violations.Add("shop.street_address",
+                   absl::StrCat("must be one line of at most ", kMaxAddressLength, " characters"));
+  }
+  shop.postal_code = request.postal_code;
+  if (!request.postal_code.empty() && !ValidPostalCodeFormat(request.postal_code)) {
+    violations.Add("shop.postal_code", "must be 5 digits");
+  } else if (commune.has_value()) {
+    if (shop.postal_code.empty() && !commune->postal_codes.empty()) {
+      shop.postal_code = commune->postal_codes.front();
+    } else if (!shop.postal_code.empty() &&
+               std::find(commune->postal_codes.begin(), commune->postal_codes.end(),
+                         shop.postal_code) == commune->postal_codes.end()) {
+      violations.Add("shop.postal_code",
+                     absl::StrCat("is not a postal code of ", commune->name, " (",
+                                  absl::StrJoin(commune->postal_codes, ", "), ")"));
+    }
+  }
+  if (request.latitude.has_value() != request.longitude.has_value()) {
+    violations.Add(request.latitude.has_value() ? "shop.longitude" : "shop.latitude",
+                   "give both coordinates or neither");
+  } else if (request.latitude.has_value()) {
+    // Bourgogne-Franche-Comte, with a margin: a point outside is a typo or a swap.
+    if (!(*request.latitude >= 46.0 && *request.latitude <= 48.6)) {
+      violations.Add("shop.latitude", "must be in Bourgogne-Franche-Comte (46.0 to 48.6)");
+    }
+    if (!(*request.longitude >= 2.6 && *request.longitude <= 7.4)) {
+      violations.Add("shop.longitude", "must be in Bourgogne-Franche-Comte (2.6 to 7.4)");
+    }
+    shop.latitude = *request.latitude;
+    shop.longitude = *request.longitude;
+  } else if (commune.has_value()) {
+    shop.latitude = commune->latitude;
+    shop.longitude = commune->longitude;
+  }
+  if (!request.phone.empty()) {
+    absl::StatusOr<std::string> phone = NormalizeFrenchPhone(request.phone);
+    if (phone.ok()) {
+      shop.phone = *phone;
+    } else {
+      violations.Add("shop.phone", std::string(phone.status().message()));
+    }
+  }
+  shop.email = std::string(absl::StripAsciiWhitespace(request.email));
+  if (!shop.email.empty() && !ValidEmail(shop.email)) {
+    violations.Add("shop.email", "must be an e-mail address such as contact@example.fr");
+  }
+  shop.website = std::string(absl::StripAsciiWhitespace(request.website));
+  if (!shop.website.empty() && !ValidWebUrl(shop.website)) {
+    violations.Add("shop.website", "must be an http(s) address such as https://example.fr");
+  }
+  if (static_cast<int>(request.photo_urls.size()) > kMaxPhotos) {
+    violations.Add("shop.photo_urls", absl::StrCat("at most ", kMaxPhotos, " photos"));
+  } else {
+    for (std::size_t i = 0; i < request.photo_urls.size(); ++i) {
+      if (!ValidWebUrl(request.photo_urls[i]) ||
+          !absl::StartsWith(request.photo_urls[i], "https://")) {
+        violations.Add(absl::StrCat("shop.photo_urls[", i, "]"), "must be an https:// address");
+      }
+    }
+  }
+  shop.photo_urls = request.photo_urls;
+  shop.click_and_collect = request.click_and_collect;
+  if (request.preparation_minutes < 0 || request.preparation_minutes > kMaxPreparationMinutes) {
+    violations.Add("shop.preparation_minutes",
+                   absl::StrCat("must be between 0 and ", kMaxPreparationMinutes));
+  }
+  shop.preparation_minutes = request.preparation_minutes;
+  absl::StatusOr<OpeningHours> hours =
+      ParseOpeningHours(request.opening_hours, "shop.opening_hours");
+  if (hours.ok()) {
+    shop.opening_hours = *std::move(hours);
+  } else {
+    for (const common::FieldViolation& v : common::FieldViolationsOf(hours.status())) {
+      violations.Add(v.field, v.description);
+    }
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+
   shop.name = name;
   shop.commune_insee = request.commune_insee;
   shop.category = request.category;
@@ -164,13 +289,13 @@ absl::StatusOr<Shop> ShopsService::CreateShop(const NewShop& request, Deadline d
     shop.slug = attempt == 0   ? base
                 : attempt == 1 ? with_commune
                                : absl::StrCat(with_commune, "-", attempt);
-    absl::StatusOr<Shop> stored = repository_.Insert(shop, deadline);
+    absl::StatusOr<Shop> stored = repository_.Insert(shop, caller.user_id, deadline);
     if (stored.status().code() != absl::StatusCode::kAlreadyExists) return stored;
   }
   return absl::AbortedError("could not find a free slug for this shop; try again");
 }
 
-absl::StatusOr<Shop> ShopsService::GetShop(const std::string& id_or_slug, Deadline deadline) {
+absl::StatusOr<Shop> ShopsService::Find(const std::string& id_or_slug, Deadline deadline) {
   if (id_or_slug.empty() || id_or_slug.size() > 160) {
     return common::InvalidField("shop", "must be a shop id or slug");
   }
@@ -181,6 +306,120 @@ absl::StatusOr<Shop> ShopsService::GetShop(const std::string& id_or_slug, Deadli
     return absl::NotFoundError(absl::StrCat("no shop \"", id_or_slug, "\""));
   }
   return repository_.FindBySlug(id_or_slug, deadline);
+}
+
+absl::Status ShopsService::RequireMember(const Shop& shop, const Caller& caller,
+                                         const std::vector<std::string>& roles, Deadline deadline) {
+  RETURN_IF_ERROR(common::RequireAuthenticated(caller));
+  if (caller.HasRole(common::kRoleAdmin)) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::optional<std::string> role,
+                   repository_.MemberRole(shop.id, caller.user_id, deadline));
+  if (role.has_value() && std::find(roles.begin(), roles.end(), *role) != roles.end()) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(role.has_value() ? "only the shop's owner may do this"
+                                                      : "you are not a member of this shop");
+}
+
+absl::StatusOr<Shop> ShopsService::GetShop(const std::string& id_or_slug, const Caller& caller,
+                                           Deadline deadline) {
+  ASSIGN_OR_RETURN(Shop shop, Find(id_or_slug, deadline));
+  if (shop.status == kStatusActive) return shop;
+  // Not public: members and admins only; others are told it does not exist.
+  if (caller.authenticated() &&
+      RequireMember(shop, caller, {kRoleOwner, kRoleStaff}, deadline).ok()) {
+    return shop;
+  }
+  return absl::NotFoundError(absl::StrCat("no shop \"", id_or_slug, "\""));
+}
+
+absl::StatusOr<Shop> ShopsService::SetOpeningHours(const std::string& id_or_slug,
+                                                   const v1::OpeningHours& hours,
+                                                   const Caller& caller, Deadline deadline) {
+  RETURN_IF_ERROR(common::RequireAuthenticated(caller));
+  ASSIGN_OR_RETURN(OpeningHours parsed, ParseOpeningHours(hours, "opening_hours"));
+  ASSIGN_OR_RETURN(Shop shop, GetShop(id_or_slug, caller, deadline));
+  RETURN_IF_ERROR(RequireMember(shop, caller, {kRoleOwner, kRoleStaff}, deadline));
+  if (shop.status == kStatusClosed) {
+    return absl::FailedPreconditionError("the shop is closed");
+  }
+  return repository_.SetOpeningHours(shop.id, parsed, caller.user_id, deadline);
+}
+
+absl::StatusOr<Shop> ShopsService::ApproveShop(const std::string& id_or_slug, const Caller& caller,
+                                               Deadline deadline) {
+  RETURN_IF_ERROR(common::RequireRole(caller, common::kRoleAdmin));
+  ASSIGN_OR_RETURN(Shop shop, Find(id_or_slug, deadline));
+  return repository_.ChangeStatus(shop.id, {kStatusPending, kStatusSuspended}, kStatusActive,
+                                  {"approve", caller.user_id, ""}, deadline);
+}
+
+absl::StatusOr<Shop> ShopsService::SuspendShop(const std::string& id_or_slug,
+                                               const std::string& reason, const Caller& caller,
+                                               Deadline deadline) {
+  RETURN_IF_ERROR(common::RequireRole(caller, common::kRoleAdmin));
+  const std::string trimmed(absl::StripAsciiWhitespace(reason));
+  const int length = PrintableLength(trimmed);
+  if (trimmed.empty()) return common::InvalidField("reason", "is required");
+  if (length < 0 || length > kMaxReasonLength) {
+    return common::InvalidField(
+        "reason", absl::StrCat("must be one line of at most ", kMaxReasonLength, " characters"));
+  }
+  ASSIGN_OR_RETURN(Shop shop, Find(id_or_slug, deadline));
+  return repository_.ChangeStatus(shop.id, {kStatusPending, kStatusActive}, kStatusSuspended,
+                                  {"suspend", caller.user_id, trimmed}, deadline);
+}
+
+absl::StatusOr<Member> ShopsService::AddMember(const std::string& id_or_slug,
+                                               const std::string& user_id, const std::string& role,
+                                               const Caller& caller, Deadline deadline) {
+  RETURN_IF_ERROR(common::RequireAuthenticated(caller));
+  Violations violations;
+  if (!LooksLikeUuid(user_id)) violations.Add("member.user_id", "must be an account id (UUID)");
+  const std::string effective_role = role.empty() ? kRoleStaff : role;
+  if (effective_role != kRoleOwner && effective_role != kRoleStaff) {
+    violations.Add("member.role", "must be owner or staff");
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  ASSIGN_OR_RETURN(Shop shop, GetShop(id_or_slug, caller, deadline));
+  RETURN_IF_ERROR(RequireMember(shop, caller, {kRoleOwner}, deadline));
+  return repository_.PutMember(shop.id, absl::AsciiStrToLower(user_id), effective_role, deadline);
+}
+
+absl::Status ShopsService::RemoveMember(const std::string& id_or_slug, const std::string& user_id,
+                                        const Caller& caller, Deadline deadline) {
+  RETURN_IF_ERROR(common::RequireAuthenticated(caller));
+  if (!LooksLikeUuid(user_id)) {
+    return common::InvalidField("user_id", "must be an account id (UUID)");
+  }
+  ASSIGN_OR_RETURN(Shop shop, GetShop(id_or_slug, caller, deadline));
+  RETURN_IF_ERROR(RequireMember(shop, caller, {kRoleOwner}, deadline));
+  return repository_.RemoveMember(shop.id, absl::AsciiStrToLower(user_id), deadline);
+}
+
+absl::StatusOr<std::vector<Member>> ShopsService::ListMembers(const std::string& id_or_slug,
+                                                              const Caller& caller,
+                                                              Deadline deadline) {
+  RETURN_IF_ERROR(common::RequireAuthenticated(caller));
+  ASSIGN_OR_RETURN(Shop shop, GetShop(id_or_slug, caller, deadline));
+  RETURN_IF_ERROR(RequireMember(shop, caller, {kRoleOwner, kRoleStaff}, deadline));
+  return repository_.ListMembers(shop.id, deadline);
+}
+
+absl::StatusOr<Shop> ShopsService::CloseShop(const std::string& id_or_slug,
+                                             const std::string& reason, const Caller& caller,
+                                             Deadline deadline) {
+  RETURN_IF_ERROR(common::RequireAuthenticated(caller));
+  const std::string trimmed(absl::StripAsciiWhitespace(reason));
+  const int length = PrintableLength(trimmed);
+  if (length < 0 || length > kMaxReasonLength) {
+    return common::InvalidField(
+        "reason", absl::StrCat("must be one line of at most ", kMaxReasonLength, " characters"));
+  }
+  ASSIGN_OR_RETURN(Shop shop, GetShop(id_or_slug, caller, deadline));
+  RETURN_IF_ERROR(RequireMember(shop, caller, {kRoleOwner}, deadline));
+  return repository_.ChangeStatus(shop.id, {kStatusPending, kStatusActive, kStatusSuspended},
+                                  kStatusClosed, {"close", caller.user_id, trimmed}, deadline);
 }
 
 absl::StatusOr<ListShopsResult> ShopsService::ListShops(const ListShopsParams& params,
@@ -201,9 +440,36 @@ absl::StatusOr<ListShopsResult> ShopsService::ListShops(const ListShopsParams& p
     violations.Add("category", "is not one of the shop categories");
   }
   query.category = params.category;
+  if (!params.department_code.empty() && !ValidDepartmentCode(params.department_code)) {
+    violations.Add("department", "must be a department code such as 21");
+  }
+  query.department_code = params.department_code;
+  if (!params.near.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(params.near, ',');
+    GeoPoint point;
+    if (parts.size() != 2 ||
+        !absl::SimpleAtod(absl::StripAsciiWhitespace(parts[0]), &point.latitude) ||
+        !absl::SimpleAtod(absl::StripAsciiWhitespace(parts[1]), &point.longitude) ||
+        !(point.latitude >= -90 && point.latitude <= 90) ||
+        !(point.longitude >= -180 && point.longitude <= 180)) {
+      violations.Add("near", "must be a point LAT,LON in degrees, such as 47.3216,5.0415");
+    } else {
+      query.near = point;
+    }
+    if (params.radius_km == 0) {
+      query.radius_km = kDefaultRadiusKm;
+    } else if (!(params.radius_km > 0 && params.radius_km <= kMaxRadiusKm)) {
+      violations.Add("radius_km", absl::StrCat("must be more than 0 and at most ", kMaxRadiusKm));
+    } else {
+      query.radius_km = params.radius_km;
+    }
+  } else if (params.radius_km != 0) {
+    violations.Add("near", "is required with radius_km");
+  }
   if (!params.page_token.empty()) {
     absl::StatusOr<ShopCursor> cursor = DecodePageToken(params.page_token);
-    if (cursor.ok()) {
+    // A nearest-first token only continues a search around a point, and the other way round.
+    if (cursor.ok() && cursor->distance_km.has_value() == !params.near.empty()) {
       query.after = *cursor;
     } else {
       violations.Add("page_token", "is not a token from a previous page");

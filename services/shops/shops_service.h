@@ -1,19 +1,39 @@
-// The shops domain: validates requests, derives slugs, pages through shops. No gRPC, no SQL:
-// it speaks to storage through ShopsRepository, so unit tests run it over a fake.
-// Thread-safe when the repository is.
+// The shops domain: validates requests, derives slugs, applies moderation and membership
+// rules, pages through shops. No gRPC, no SQL: it speaks to storage through ShopsRepository,
+// so unit tests run it over a fake. Callers are identified by common::Caller (verified by the
+// transport). Thread-safe when the repository is.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "comptoir/common/auth.h"
+#include "comptoir/shops/v1/hours.pb.h"
 #include "shops_repository.h"
 
 namespace comptoir::shops {
+
+using common::Caller;
 
 struct NewShop {
   std::string name;
   std::string commune_insee;
   std::string category;
+  std::string siret;
+  std::string description;
+  std::string street_address;
+  std::string postal_code;         // empty: the commune's main postal code
+  std::optional<double> latitude;  // both or neither; neither: the commune centre
+  std::optional<double> longitude;
+  std::string phone;
+  std::string email;
+  std::string website;
+  std::vector<std::string> photo_urls;
+  bool click_and_collect = false;
+  int preparation_minutes = 0;
+  v1::OpeningHours opening_hours;
 };
 
 struct ListShopsParams {
@@ -21,6 +41,9 @@ struct ListShopsParams {
   std::string category;
   int page_size = 0;  // 0: default
   std::string page_token;
+  std::string department_code = "";
+  std::string near = "";  // "LAT,LON"
+  double radius_km = 0;   // 0: kDefaultRadiusKm when near is set
 };
 
 struct ListShopsResult {
@@ -33,16 +56,58 @@ class ShopsService {
   static constexpr int kDefaultPageSize = 20;
   static constexpr int kMaxPageSize = 100;
   static constexpr int kMaxNameLength = 120;  // characters, not bytes
+  static constexpr int kMaxDescriptionLength = 4000;
+  static constexpr int kMaxAddressLength = 200;
+  static constexpr int kMaxPhotos = 10;
+  static constexpr int kMaxPreparationMinutes = 7 * 24 * 60;
+  static constexpr int kMaxReasonLength = 1000;
+  static constexpr double kDefaultRadiusKm = 10;
+  static constexpr double kMaxRadiusKm = 100;
 
   explicit ShopsService(ShopsRepository& repository) : repository_(repository) {}
 
-  // InvalidArgument naming every bad field ("shop.name", "shop.commune_insee", ...).
-  absl::StatusOr<Shop> CreateShop(const NewShop& request, Deadline deadline);
-  // `id_or_slug`: a UUID or a slug. NotFound when no shop matches.
-  absl::StatusOr<Shop> GetShop(const std::string& id_or_slug, Deadline deadline);
+  // Needs an authenticated caller, who becomes the owner. InvalidArgument naming every bad
+  // field ("shop.name", "shop.siret", "shop.opening_hours.weekly[0].ranges[1].close", ...).
+  absl::StatusOr<Shop> CreateShop(const NewShop& request, const Caller& caller, Deadline deadline);
+  // `id_or_slug`: a UUID or a slug. Active shops are public; others are visible to their
+  // members and to admins only (NotFound for everyone else, so their existence stays private).
+  absl::StatusOr<Shop> GetShop(const std::string& id_or_slug, const Caller& caller,
+                               Deadline deadline);
+  // Active shops only (the public directory).
   absl::StatusOr<ListShopsResult> ListShops(const ListShopsParams& params, Deadline deadline);
 
+  // Members (owner or staff) of the shop, or admins.
+  absl::StatusOr<Shop> SetOpeningHours(const std::string& id_or_slug, const v1::OpeningHours& hours,
+                                       const Caller& caller, Deadline deadline);
+  // Admins only: pending or suspended -> active.
+  absl::StatusOr<Shop> ApproveShop(const std::string& id_or_slug, const Caller& caller,
+                                   Deadline deadline);
+  // Admins only: pending or active -> suspended, with a reason (required).
+  absl::StatusOr<Shop> SuspendShop(const std::string& id_or_slug, const std::string& reason,
+                                   const Caller& caller, Deadline deadline);
+  // Owners (or admins): adds `user_id` (an account UUID) as `role` ("staff" when empty) or
+  // changes the role of a member.
+  absl::StatusOr<Member> AddMember(const std::string& id_or_slug, const std::string& user_id,
+                                   const std::string& role, const Caller& caller,
+                                   Deadline deadline);
+  // Owners (or admins). The last owner cannot be removed (FailedPrecondition).
+  absl::Status RemoveMember(const std::string& id_or_slug, const std::string& user_id,
+                            const Caller& caller, Deadline deadline);
+  // Members of the shop (or admins).
+  absl::StatusOr<std::vector<Member>> ListMembers(const std::string& id_or_slug,
+                                                  const Caller& caller, Deadline deadline);
+  // The owner (or an admin): pending, active or suspended -> closed.
+  absl::StatusOr<Shop> CloseShop(const std::string& id_or_slug, const std::string& reason,
+                                 const Caller& caller, Deadline deadline);
+
  private:
+  // The shop, whatever its status (no visibility rule).
+  absl::StatusOr<Shop> Find(const std::string& id_or_slug, Deadline deadline);
+  // OK when the caller is an admin or has one of `roles` in the shop (checked in storage,
+  // which knows a membership before the caller's token does).
+  absl::Status RequireMember(const Shop& shop, const Caller& caller,
+                             const std::vector<std::string>& roles, Deadline deadline);
+
   ShopsRepository& repository_;
 };
 
@@ -53,7 +118,7 @@ std::string Slugify(const std::string& text);
 // Whether `text` looks like a UUID (8-4-4-4-12 hexadecimal digits).
 bool LooksLikeUuid(const std::string& text);
 
-// Opaque keyset page tokens.
+// Opaque keyset page tokens (newest-first or nearest-first positions).
 std::string EncodePageToken(const ShopCursor& cursor);
 absl::StatusOr<ShopCursor> DecodePageToken(const std::string& token);
 

@@ -11,11 +11,14 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "comptoir/common/auth.h"
 #include "comptoir/common/status.h"
 #include "comptoir/shops/v1/shops.pb.h"
 #include "http_client.h"
 #include "process.h"
 #include "scratch_database.h"
+#include "scratch_redis.h"
 #include "status_testing.h"
 #include "test_env.h"
 
@@ -35,6 +38,21 @@ class Stack {
   int http_port() const { return http_port_; }
   std::string error;
 
+  // "Bearer <token>" for a user, signed with the key the services trust (what accounts
+  // would issue at login).
+  std::string Bearer(const std::string& user_id, std::vector<std::string> roles) const {
+    common::TokenClaims claims;
+    claims.subject = user_id;
+    claims.roles = std::move(roles);
+    claims.issuer = "comptoir-accounts";
+    claims.audience = "comptoir";
+    claims.issued_at = absl::Now();
+    claims.not_before = absl::Now();
+    claims.expires_at = absl::Now() + absl::Minutes(15);
+    claims.token_id = "e2e";
+    return "Bearer " + common::TokenSigner(key_).Sign(claims);
+  }
+
  private:
   Stack() {
     if (absl::Status started = Start(); !started.ok()) error = started.ToString();
@@ -42,10 +60,15 @@ class Stack {
 
   absl::Status Start() {
     ASSIGN_OR_RETURN(db_, ScratchDatabase::Create());
-    ASSIGN_OR_RETURN(std::string redis_url, TestRedisUrl());
+    // A Redis of its own: the shop cache is keyed by id and slug, which a previous run against
+    // a shared Redis (with another database) may have left behind.
+    ASSIGN_OR_RETURN(redis_, ScratchRedis::Create());
+    const std::string redis_url = redis_->url();
     const std::string bin = COMPTOIR_BINARY_DIR "/bin/";
+    const std::string public_keys = common::FormatPublicKey(key_);
     std::map<std::string, std::string> shops_env = {{"PG_URL", db_->RoleUrl("shops")},
-                                                    {"REDIS_URL", redis_url}};
+                                                    {"REDIS_URL", redis_url},
+                                                    {"AUTH_PUBLIC_KEYS", public_keys}};
 
     ASSIGN_OR_RETURN(auto migrate,
                      ChildProcess::Start({bin + "comptoir-shops", {"migrate"}, shops_env, ""}));
@@ -70,6 +93,10 @@ class Stack {
              {{"HTTP_LISTEN", absl::StrCat("127.0.0.1:", http_port_)},
               {"UPSTREAMS", absl::StrCat("comptoir.shops.v1.ShopService=127.0.0.1:", grpc_port)},
               {"REDIS_URL", redis_url},
+              {"AUTH_PUBLIC_KEYS", public_keys},
+              // These cases read a shop right before and after moderation changes it; the
+              // micro-cache (2 s in production, by design) would answer the earlier state.
+              {"MICRO_CACHE_TTL", "0"},
               {"WEB_ROOT", COMPTOIR_SOURCE_DIR "/web"}},
              ""}));
     if (!WaitForTcp(http_port_, Deadline(std::chrono::seconds(20))).ok()) {
@@ -83,6 +110,8 @@ class Stack {
     return absl::InternalError("gateway never became ready: " + gateway_->Log());
   }
 
+  const common::SigningKey key_ = common::GenerateSigningKey("e2e-key");
+  std::unique_ptr<ScratchRedis> redis_;  // outlives the processes using it
   std::unique_ptr<ScratchDatabase> db_;
   std::unique_ptr<ChildProcess> shops_;
   std::unique_ptr<ChildProcess> gateway_;
@@ -97,6 +126,36 @@ class ShopsEndToEnd : public ::testing::Test {
                     const std::string& body = "") {
     return HttpRequest(Stack::Get().http_port(), method, target, body);
   }
+  // The same, as a logged-in user (`roles` of the token).
+  HttpResponse CallAs(const std::string& user_id, const std::string& method,
+                      const std::string& target, const std::string& body = "",
+                      std::vector<std::string> roles = {"resident"}) {
+    return HttpRequest(Stack::Get().http_port(), method, target, body,
+                       {{"authorization", Stack::Get().Bearer(user_id, std::move(roles))}});
+  }
+  HttpResponse AsOwner(const std::string& method, const std::string& target,
+                       const std::string& body = "") {
+    return CallAs(kOwner, method, target, body);
+  }
+  HttpResponse AsAdmin(const std::string& method, const std::string& target,
+                       const std::string& body = "") {
+    return CallAs(kAdmin, method, target, body, {"resident", "admin"});
+  }
+  // Creates a shop as the owner and has it approved; returns it.
+  comptoir::shops::v1::Shop CreateActive(const std::string& json) {
+    comptoir::shops::v1::Shop shop;
+    HttpResponse created = AsOwner("POST", "/v1/shops", json);
+    EXPECT_EQ(created.status, 200) << created.body;
+    EXPECT_TRUE(JsonStringToMessage(created.body, &shop).ok()) << created.body;
+    HttpResponse approved = AsAdmin("POST", "/v1/shops/" + shop.id() + ":approve", "{}");
+    EXPECT_EQ(approved.status, 200) << approved.body;
+    EXPECT_TRUE(JsonStringToMessage(approved.body, &shop).ok()) << approved.body;
+    return shop;
+  }
+
+  static constexpr char kOwner[] = "11111111-1111-4111-8111-111111111111";
+  static constexpr char kOther[] = "33333333-3333-4333-8333-333333333333";
+  static constexpr char kAdmin[] = "44444444-4444-4444-8444-444444444444";
 
   static Struct Json(const std::string& body) {
     Struct json;
@@ -123,10 +182,11 @@ class ShopsEndToEnd : public ::testing::Test {
   }
 };
 
-TEST_F(ShopsEndToEnd, CreateReadBackAndListAShop) {
+TEST_F(ShopsEndToEnd, CreatePendingThenApproveThenListed) {
   HttpResponse created =
-      Call("POST", "/v1/shops",
-           R"({"name": "Épicerie du Morvan", "communeInsee": "58145", "category": "epicerie"})");
+      AsOwner("POST", "/v1/shops",
+              R"({"name": "Épicerie du Morvan", "communeInsee": "58145", "category": "epicerie",
+                  "siret": "732 829 320 00074", "phone": "03 86 22 00 00"})");
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_EQ(created.header("content-type"), "application/json");
   comptoir::shops::v1::Shop shop;
@@ -136,7 +196,13 @@ TEST_F(ShopsEndToEnd, CreateReadBackAndListAShop) {
   EXPECT_EQ(shop.commune_name(), "Lormes");
   EXPECT_EQ(shop.department_code(), "58");
   EXPECT_EQ(shop.status(), "pending");
+  EXPECT_EQ(shop.phone(), "+33386220000");
   EXPECT_EQ(shop.id().size(), 36u);
+
+  // Pending: the public neither sees nor lists it; only an admin may approve it.
+  ExpectProblem(Call("GET", "/v1/shops/" + shop.slug()), 404);
+  ExpectProblem(AsOwner("POST", "/v1/shops/" + shop.id() + ":approve", "{}"), 403);
+  ASSERT_EQ(AsAdmin("POST", "/v1/shops/" + shop.id() + ":approve", "{}").status, 200);
 
   for (const std::string& key : {shop.id(), shop.slug()}) {
     HttpResponse got = Call("GET", "/v1/shops/" + key);
@@ -155,13 +221,63 @@ TEST_F(ShopsEndToEnd, CreateReadBackAndListAShop) {
   EXPECT_EQ(list.shops(0).id(), shop.id());
 }
 
+TEST_F(ShopsEndToEnd, SuspendedShopDisappearsAndItsOwnerSeesWhy) {
+  comptoir::shops::v1::Shop shop = CreateActive(
+      R"({"name": "Fleurs de Saône", "communeInsee": "71076", "category": "fleuriste",
+          "siret": "73282932000074"})");
+  ASSERT_EQ(Call("GET", "/v1/shops/" + shop.slug()).status, 200);
+  ExpectProblem(AsAdmin("POST", "/v1/shops/" + shop.id() + ":suspend", "{}"), 400);
+  HttpResponse suspended = AsAdmin("POST", "/v1/shops/" + shop.id() + ":suspend",
+                                   R"({"reason": "Adresse introuvable"})");
+  ASSERT_EQ(suspended.status, 200) << suspended.body;
+
+  ExpectProblem(Call("GET", "/v1/shops/" + shop.slug()), 404);
+  HttpResponse listed = Call("GET", "/v1/shops?commune=71076");
+  comptoir::shops::v1::ListShopsResponse list;
+  ASSERT_TRUE(JsonStringToMessage(listed.body, &list).ok()) << listed.body;
+  EXPECT_EQ(list.shops_size(), 0);
+  HttpResponse seen = AsOwner("GET", "/v1/shops/" + shop.slug());
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  EXPECT_EQ(Json(seen.body).fields().at("statusReason").string_value(), "Adresse introuvable");
+}
+
+TEST_F(ShopsEndToEnd, MembersSetHoursAndOthersAreRefused) {
+  comptoir::shops::v1::Shop shop = CreateActive(
+      R"({"name": "Boucherie Perrin", "communeInsee": "21231", "category": "boucherie-charcuterie",
+          "siret": "73282932000074"})");
+  const std::string hours =
+      R"({"weekly": [{"weekday": 2, "ranges": [{"open": "08:00", "close": "12:30"},
+                                                {"open": "14:30", "close": "19:00"}]}]})";
+  ExpectProblem(Call("PUT", "/v1/shops/" + shop.id() + "/hours", hours), 401);
+  ExpectProblem(CallAs(kOther, "PUT", "/v1/shops/" + shop.id() + "/hours", hours), 403);
+  HttpResponse updated = AsOwner("PUT", "/v1/shops/" + shop.id() + "/hours", hours);
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  comptoir::shops::v1::Shop read;
+  ASSERT_TRUE(JsonStringToMessage(updated.body, &read).ok()) << updated.body;
+  ASSERT_EQ(read.opening_hours().weekly_size(), 1);
+  EXPECT_EQ(read.opening_hours().weekly(0).ranges_size(), 2);
+  EXPECT_TRUE(read.has_next_opening_time());
+
+  HttpResponse bad = AsOwner("PUT", "/v1/shops/" + shop.id() + "/hours",
+                             R"({"weekly": [{"weekday": 2, "ranges": [{"open": "25:00",
+                                 "close": "12:00"}]}]})");
+  ExpectProblem(bad, 400);
+  EXPECT_EQ(ProblemFields(Json(bad.body)),
+            std::vector<std::string>{"opening_hours.weekly[0].ranges[0].open"});
+}
+
+TEST_F(ShopsEndToEnd, AnonymousCannotCreateAShop) {
+  ExpectProblem(Call("POST", "/v1/shops",
+                     R"({"name": "Chez Paul", "communeInsee": "21231", "category": "epicerie",
+                         "siret": "73282932000074"})"),
+                401);
+}
+
 TEST_F(ShopsEndToEnd, ListingPagesWithTheNextPageToken) {
   for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(Call("POST", "/v1/shops",
-                   absl::StrCat(R"({"name": "Boulangerie )", i,
-                                R"(", "communeInsee": "25056", "category": "boulangerie"})"))
-                  .status,
-              200);
+    CreateActive(absl::StrCat(R"({"name": "Boulangerie )", i,
+                              R"(", "communeInsee": "25056", "category": "boulangerie",
+                                  "siret": "73282932000074"})"));
   }
   std::set<std::string> ids;
   std::string token;
@@ -181,24 +297,37 @@ TEST_F(ShopsEndToEnd, ListingPagesWithTheNextPageToken) {
 }
 
 TEST_F(ShopsEndToEnd, MalformedJsonIsA400ThatSaysWhere) {
-  HttpResponse response = Call("POST", "/v1/shops", R"({"name": "Chez Paul", )");
+  HttpResponse response = AsOwner("POST", "/v1/shops", R"({"name": "Chez Paul", )");
   ExpectProblem(response, 400);
   EXPECT_FALSE(Json(response.body).fields().at("detail").string_value().empty());
 }
 
 TEST_F(ShopsEndToEnd, UnknownCommuneNamesTheField) {
   HttpResponse response =
-      Call("POST", "/v1/shops",
-           R"({"name": "Chez Paul", "communeInsee": "75056", "category": "epicerie"})");
+      AsOwner("POST", "/v1/shops",
+              R"({"name": "Chez Paul", "communeInsee": "75056", "category": "epicerie",
+                  "siret": "73282932000074"})");
   ExpectProblem(response, 400);
   EXPECT_EQ(ProblemFields(Json(response.body)), std::vector<std::string>{"shop.commune_insee"});
 }
 
 TEST_F(ShopsEndToEnd, MissingFieldsAreAllNamed) {
-  HttpResponse response = Call("POST", "/v1/shops", R"({"name": "Chez Paul"})");
+  HttpResponse response = AsOwner("POST", "/v1/shops", R"({"name": "Chez Paul"})");
   ExpectProblem(response, 400);
   EXPECT_EQ(ProblemFields(Json(response.body)),
-            (std::vector<std::string>{"shop.commune_insee", "shop.category"}));
+            (std::vector<std::string>{"shop.commune_insee", "shop.category", "shop.siret"}));
+}
+
+TEST_F(ShopsEndToEnd, EveryBadProfileFieldIsNamed) {
+  HttpResponse response =
+      AsOwner("POST", "/v1/shops",
+              R"({"name": "Chez Paul", "communeInsee": "21231", "category": "epicerie",
+                  "siret": "73282932000075", "postalCode": "58140", "phone": "12",
+                  "email": "paul@", "website": "ftp://x.fr"})");
+  ExpectProblem(response, 400);
+  EXPECT_EQ(ProblemFields(Json(response.body)),
+            (std::vector<std::string>{"shop.siret", "shop.postal_code", "shop.phone", "shop.email",
+                                      "shop.website"}));
 }
 
 TEST_F(ShopsEndToEnd, UnknownShopIs404) {

@@ -5,10 +5,13 @@
 #include <grpcpp/server_builder.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "comptoir/common/status.h"
@@ -16,6 +19,7 @@
 #include "gateway.h"
 #include "http_server.h"
 #include "http_test_client.h"
+#include "openapi.h"
 
 namespace comptoir::gateway {
 namespace {
@@ -42,6 +46,15 @@ class FakeShops final : public shops::v1::ShopService::Service {
   }
   grpc::Status GetShop(grpc::ServerContext* ctx, const shops::v1::GetShopRequest* req,
                        Shop* out) override {
+    ++get_calls;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      seen_metadata.clear();
+      for (const auto& [key, value] : ctx->client_metadata()) {
+        seen_metadata[std::string(key.data(), key.size())] =
+            std::string(value.data(), value.size());
+      }
+    }
     if (req->shop() == "slow") {
       // Longer than the gateway's deadline; stops when the gateway gives up.
       for (int i = 0; i < 300 && !ctx->IsCancelled(); ++i) {
@@ -64,6 +77,9 @@ class FakeShops final : public shops::v1::ShopService::Service {
     return grpc::Status::OK;
   }
   std::string last_request_id;
+  std::atomic<int> get_calls{0};
+  std::mutex mu;
+  std::map<std::string, std::string> seen_metadata;  // of the last GetShop, guarded by mu
 };
 
 class GatewayServerTest : public ::testing::Test {
@@ -94,9 +110,13 @@ class GatewayServerTest : public ::testing::Test {
     static_files_ = std::make_unique<StaticFiles>(web_root_.string());
     gateway_ = std::make_unique<Gateway>(*routes_, *client_, health_.get(), metrics_,
                                          static_files_.get(), ioc_.get_executor());
+    gateway_->SetApiDocument(GenerateOpenApi(*routes_, ProtoComments::Embedded()));
+    gateway_->SetMicroCache(&micro_cache_);
     HttpServerOptions options;
     options.header_limit = 4096;
     options.body_limit = 64 * 1024;
+    options.large_body_limit = 256 * 1024;
+    options.url_limit = 2048;
     server_ = std::make_unique<HttpServer>(
         ioc_,
         [this](HttpRequest req, Responder done) {
@@ -134,6 +154,7 @@ class GatewayServerTest : public ::testing::Test {
   std::unique_ptr<UpstreamHealth> health_;
   GatewayMetrics metrics_;
   std::unique_ptr<StaticFiles> static_files_;
+  MicroCache micro_cache_{MicroCache::Options{.ttl = std::chrono::seconds(60)}};
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<HttpServer> server_;
   std::vector<std::thread> threads_;
@@ -275,6 +296,151 @@ TEST_F(GatewayServerTest, ServesStaticFilesInsideTheWebRootOnly) {
     EXPECT_EQ(res[http::field::content_type], "application/problem+json") << bad;
   }
   EXPECT_EQ(c.Send(http::verb::post, "/app.js").result_int(), 405);
+}
+
+TEST_F(GatewayServerTest, ServesTheApiDocumentWithRevalidation) {
+  HttpTestClient c(port());
+  auto doc = c.Send(http::verb::get, "/openapi.json");
+  EXPECT_EQ(doc.result_int(), 200);
+  EXPECT_EQ(doc[http::field::content_type], "application/json");
+  EXPECT_TRUE(Contains(doc.body(), R"("/v1/shops/{shop}")")) << doc.body().substr(0, 300);
+  const std::string etag(doc[http::field::etag]);
+  ASSERT_EQ(etag.size(), 18u);
+  auto again = c.Send(http::verb::get, "/openapi.json", "", {{"If-None-Match", etag}});
+  EXPECT_EQ(again.result_int(), 304);
+  EXPECT_TRUE(again.body().empty());
+  auto other = c.Send(http::verb::get, "/openapi.json", "", {{"If-None-Match", "\"x\""}});
+  EXPECT_EQ(other.result_int(), 200);
+}
+
+TEST_F(GatewayServerTest, ForwardsIdentityAndTraceContextToServices) {
+  HttpTestClient c(port());
+  const std::string trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  auto res = c.Send(http::verb::get, "/v1/shops/fromagerie-gaugry", "",
+                    {{"Authorization", "Bearer abc.def.ghi"},
+                     {"traceparent", trace},
+                     {"If-Match", "\"v3\""},
+                     {"X-Client-Address", "6.6.6.6"},  // a client cannot choose its address
+                     {"X-Request-Id", "req-7"}});
+  EXPECT_EQ(res.result_int(), 200);
+  std::lock_guard<std::mutex> lock(shops_.mu);
+  EXPECT_EQ(shops_.seen_metadata["authorization"], "Bearer abc.def.ghi");
+  EXPECT_EQ(shops_.seen_metadata["traceparent"], trace);
+  EXPECT_EQ(shops_.seen_metadata["if-match"], "\"v3\"");
+  EXPECT_EQ(shops_.seen_metadata["x-client-address"], "127.0.0.1");
+  EXPECT_EQ(shops_.seen_metadata["x-request-id"], "req-7");
+}
+
+TEST_F(GatewayServerTest, StartsATraceWhenTheCallerSentNoneOrAMalformedOne) {
+  HttpTestClient c(port());
+  c.Send(http::verb::get, "/v1/shops/fromagerie-gaugry", "", {{"traceparent", "00-zz-1-01"}});
+  std::string trace;
+  {
+    std::lock_guard<std::mutex> lock(shops_.mu);
+    trace = shops_.seen_metadata["traceparent"];
+  }
+  EXPECT_EQ(trace.size(), 55u);
+  EXPECT_EQ(TraceparentFor(trace), trace);  // well-formed, so services can pass it on
+}
+
+TEST_F(GatewayServerTest, SetsSecurityHeaders) {
+  HttpTestClient c(port());
+  auto page = c.Send(http::verb::get, "/");
+  EXPECT_EQ(page["X-Content-Type-Options"], "nosniff");
+  EXPECT_EQ(page["X-Frame-Options"], "DENY");
+  EXPECT_EQ(page["Referrer-Policy"], "strict-origin-when-cross-origin");
+  EXPECT_TRUE(Contains(std::string(page["Content-Security-Policy"]), "script-src 'self'"));
+  auto api = c.Send(http::verb::get, "/v1/shops/nope");
+  EXPECT_EQ(api["X-Frame-Options"], "DENY");
+  EXPECT_TRUE(api["Content-Security-Policy"].empty());  // JSON is not rendered as a page
+}
+
+TEST_F(GatewayServerTest, RefusesLongUrlsAndDeepJson) {
+  HttpTestClient long_url(port());
+  auto too_long = long_url.Send(http::verb::get, "/v1/shops?q=" + std::string(3000, 'a'));
+  EXPECT_EQ(too_long.result_int(), 414);
+
+  HttpTestClient c(port());
+  std::string deep = R"({"name":)" + std::string(40, '[') + std::string(40, ']') + "}";
+  auto res = c.Send(http::verb::post, "/v1/shops", deep);
+  EXPECT_EQ(res.result_int(), 400);
+  EXPECT_TRUE(Contains(res.body(), "nested deeper than 32")) << res.body();
+  std::string nested_in_string =
+      R"({"name":")" + std::string(40, '[') + R"(","communeInsee":"21231"})";
+  EXPECT_EQ(c.Send(http::verb::post, "/v1/shops", nested_in_string).result_int(), 200);
+}
+
+TEST_F(GatewayServerTest, ImportRoutesAcceptLargerBodies) {
+  HttpTestClient big(port());
+  // 100 KB is over the JSON limit (64 KiB here) but within the import limit: no 413, the
+  // request reaches routing (no such route in this test: 404).
+  auto res = big.Send(http::verb::post, "/v1/shops/x/products:import", std::string(100000, 'a'),
+                      {{"Content-Type", "text/csv"}});
+  EXPECT_EQ(res.result_int(), 404);
+  HttpTestClient huge(port());
+  auto refused = huge.SendRaw(
+      "POST /v1/shops/x/products:import HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n");
+  EXPECT_EQ(refused.result_int(), 413);
+}
+
+TEST_F(GatewayServerTest, PublicReadsAreServedFromTheMicroCacheWithEtags) {
+  HttpTestClient c(port());
+  auto first = c.Send(http::verb::get, "/v1/shops/fromagerie-gaugry");
+  auto second = c.Send(http::verb::get, "/v1/shops/fromagerie-gaugry");
+  EXPECT_EQ(shops_.get_calls.load(), 1);  // the second came from the cache
+  EXPECT_EQ(second.body(), first.body());
+  EXPECT_EQ(second[http::field::cache_control], "public, max-age=5");
+  const std::string etag(first[http::field::etag]);
+  ASSERT_FALSE(etag.empty());
+  EXPECT_EQ(second[http::field::etag], etag);
+  auto revalidated =
+      c.Send(http::verb::get, "/v1/shops/fromagerie-gaugry", "", {{"If-None-Match", etag}});
+  EXPECT_EQ(revalidated.result_int(), 304);
+
+  // With a token the answer may be personal: never cached, never public.
+  auto personal = c.Send(http::verb::get, "/v1/shops/fromagerie-gaugry", "",
+                         {{"Authorization", "Bearer x.y.z"}});
+  EXPECT_EQ(shops_.get_calls.load(), 2);
+  EXPECT_EQ(personal[http::field::cache_control], "private, no-cache");
+  EXPECT_EQ(personal[http::field::etag], etag);
+
+  auto metrics = c.Send(http::verb::get, "/metrics");
+  EXPECT_TRUE(Contains(
+      metrics.body(),
+      R"(comptoir_gateway_micro_cache_total{outcome="hit",route="GET /v1/shops/{shop}"} 2)"))
+      << metrics.body();
+}
+
+TEST_F(GatewayServerTest, LargeAnswersAreGzippedWhenAccepted) {
+  HttpTestClient c(port());
+  const std::string target = "/v1/shops?commune=" + std::string(1500, 'c');
+  auto plain = c.Send(http::verb::get, target);
+  EXPECT_TRUE(plain[http::field::content_encoding].empty());
+  auto zipped = c.Send(http::verb::get, target, "", {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(zipped[http::field::content_encoding], "gzip");
+  EXPECT_EQ(zipped[http::field::vary], "Accept-Encoding");
+  EXPECT_LT(zipped.body().size(), plain.body().size() / 4);
+  const std::string zipped_etag(zipped[http::field::etag]);
+  EXPECT_NE(zipped_etag, plain[http::field::etag]);  // another representation, another tag
+  auto revalidated = c.Send(http::verb::get, target, "",
+                            {{"Accept-Encoding", "gzip"}, {"If-None-Match", zipped_etag}});
+  EXPECT_EQ(revalidated.result_int(), 304);
+}
+
+TEST(JsonDepthTest, CountsNestingOutsideStrings) {
+  EXPECT_FALSE(JsonDeeperThan(R"({"a":[{"b":1}]})", 3));
+  EXPECT_TRUE(JsonDeeperThan(R"({"a":[{"b":[1]}]})", 3));
+  EXPECT_FALSE(JsonDeeperThan(R"({"a":"[[[[\"[[["})", 1));
+}
+
+TEST(EtagTest, StrongTagsAndIfNoneMatchLists) {
+  const std::string tag = StrongEtag("body");
+  EXPECT_EQ(tag, StrongEtag("body"));
+  EXPECT_NE(tag, StrongEtag("body2"));
+  EXPECT_TRUE(IfNoneMatchHits("\"a\", " + tag, tag));
+  EXPECT_TRUE(IfNoneMatchHits("W/" + tag, tag));
+  EXPECT_TRUE(IfNoneMatchHits("*", tag));
+  EXPECT_FALSE(IfNoneMatchHits("\"a\"", tag));
 }
 
 }  // namespace

@@ -105,10 +105,13 @@ TEST(RouteTable, BuildsRoutesFromShopServiceAnnotations) {
   ASSERT_TRUE(table.ok()) << table.status();
   std::vector<std::string> names;
   for (const Route& r : table->routes()) names.push_back(r.name + " -> " + r.grpc_path);
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "POST /v1/shops -> /comptoir.shops.v1.ShopService/CreateShop",
-                       "GET /v1/shops/{shop} -> /comptoir.shops.v1.ShopService/GetShop",
-                       "GET /v1/shops -> /comptoir.shops.v1.ShopService/ListShops"}));
+  // The shops service grows; these routes (in declaration order) must stay.
+  ASSERT_GE(names.size(), 3u);
+  EXPECT_EQ(
+      std::vector<std::string>(names.begin(), names.begin() + 3),
+      (std::vector<std::string>{"POST /v1/shops -> /comptoir.shops.v1.ShopService/CreateShop",
+                                "GET /v1/shops/{shop} -> /comptoir.shops.v1.ShopService/GetShop",
+                                "GET /v1/shops -> /comptoir.shops.v1.ShopService/ListShops"}));
   EXPECT_EQ(table->routes()[0].body, "shop");
   EXPECT_EQ(table->routes()[0].upstream, "127.0.0.1:50052");
 }

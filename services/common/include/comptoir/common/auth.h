@@ -71,6 +71,20 @@ struct SigningKey {
 // A fresh random key pair with the given key id.
 SigningKey GenerateSigningKey(std::string key_id);
 
+// Key lists as carried in the environment. AUTH_SIGNING_KEYS (accounts only):
+// "kid1:BASE64URL(64-byte secret key),kid2:..." (the first one signs); AUTH_PUBLIC_KEYS:
+// "kid1:BASE64URL(32-byte public key),...". InvalidArgument (never echoing key material) when
+// an entry is malformed, a key id repeats or the list is empty.
+absl::StatusOr<std::vector<SigningKey>> ParseSigningKeys(std::string_view text);
+absl::StatusOr<std::map<std::string, std::string>> ParsePublicKeys(std::string_view text);
+// One entry of each list, in the formats above.
+std::string FormatSigningKey(const SigningKey& key);
+std::string FormatPublicKey(const SigningKey& key);
+
+// Base64url without padding (RFC 7515 section 2); decoding refuses padding and other alphabets.
+std::string Base64UrlEncode(std::string_view bytes);
+absl::StatusOr<std::string> Base64UrlDecode(std::string_view text);
+
 // Signs tokens with one key (the newest); used by the accounts service only.
 class TokenSigner {
  public:

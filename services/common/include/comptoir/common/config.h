@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -34,6 +35,9 @@ class EnvConfig {
   std::chrono::milliseconds Duration(const std::string& name, std::chrono::milliseconds fallback);
   // "host:port", with port 1-65535.
   std::string HostPort(const std::string& name, const std::string& fallback);
+
+  // Records a problem found by a caller's own parsing (e.g. a key list), same format as above.
+  void AddError(std::string error) { errors_.push_back(std::move(error)); }
 
   // Every problem found so far, one line each ("PG_URL: required but not set").
   const std::vector<std::string>& errors() const { return errors_; }

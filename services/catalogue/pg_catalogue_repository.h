@@ -1,0 +1,58 @@
+// CatalogueRepository on PostgreSQL: the `catalogue` schema. Searches are built per request
+// (the filters vary) with every value quoted by the connection; everything else runs as
+// named prepared statements. Thread-safe (the pool is).
+#pragma once
+
+#include <vector>
+
+#include "catalogue_repository.h"
+#include "comptoir/common/embedded_file.h"
+#include "comptoir/common/pg_pool.h"
+
+namespace comptoir::catalogue {
+
+// The schema migrations of the `catalogue` schema, compiled into the binary.
+std::vector<common::EmbeddedFile> Migrations();
+
+// Writes a shop into the projection inside `tx` (the event consumer's transaction), unless a
+// newer version of it is already there. Idempotent. Throws libpqxx exceptions.
+void UpsertShopProjection(pqxx::work& tx, const ShopInfo& shop, int64_t source_version);
+
+class PgCatalogueRepository : public CatalogueRepository {
+ public:
+  // At most this many matches of a text query are ranked: ranking cost stays bounded for
+  // common terms, at the price of ranking an arbitrary subset when more match.
+  static constexpr int kMaxRankedCandidates = 2000;
+
+  explicit PgCatalogueRepository(common::PgPool& pool) : pool_(pool) {}
+
+  // The named statements this repository runs; give them to the pool's options.
+  static std::vector<common::PreparedStatement> Statements();
+
+  absl::StatusOr<std::optional<ShopInfo>> FindShop(const std::string& id,
+                                                   Deadline deadline) override;
+  absl::Status UpsertShop(const ShopInfo& shop, int64_t source_version, Deadline deadline) override;
+  absl::StatusOr<Product> Insert(const Product& product, Deadline deadline) override;
+  absl::StatusOr<Product> FindById(const std::string& id, Deadline deadline) override;
+  absl::StatusOr<Product> Update(const Product& product, int64_t expected_version,
+                                 Deadline deadline) override;
+  absl::Status Delete(const std::string& id, int64_t expected_version, Deadline deadline) override;
+  absl::StatusOr<ProductPage> ListByShop(const std::string& shop_id, bool include_hidden,
+                                         const std::string& after_sku, int page_size,
+                                         Deadline deadline) override;
+  absl::StatusOr<SearchPage> Search(const SearchQuery& query, Deadline deadline) override;
+  absl::StatusOr<Reservation> Reserve(const std::string& order_id,
+                                      const std::vector<StockLine>& lines,
+                                      Deadline deadline) override;
+  absl::StatusOr<Reservation> Release(const std::string& order_id, Deadline deadline) override;
+  absl::StatusOr<Reservation> Commit(const std::string& order_id, Deadline deadline) override;
+
+ private:
+  // Moves a reservation from `reserved` to `to` ("released" gives the stock back).
+  absl::StatusOr<Reservation> Finish(const std::string& order_id, const std::string& to,
+                                     Deadline deadline);
+
+  common::PgPool& pool_;
+};
+
+}  // namespace comptoir::catalogue

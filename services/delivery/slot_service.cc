@@ -1,0 +1,110 @@
+#include "slot_service.h"
+
+#include <map>
+
+#include "comptoir/common/status.h"
+
+namespace comptoir::delivery {
+
+bool LooksLikeUuid(const std::string& text) {
+  if (text.size() != 36) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::StatusOr<std::vector<SlotTemplate>> SlotService::ReplaceTemplates(
+    const common::Caller& caller, const std::string& shop_id,
+    const std::vector<SlotTemplate>& templates, Deadline deadline) {
+  if (!LooksLikeUuid(shop_id)) return common::InvalidField("shop", "must be a shop id (UUID)");
+  RETURN_IF_ERROR(common::RequireShopMember(caller, shop_id));
+  RETURN_IF_ERROR(ValidateTemplates(templates));
+  return repository_.ReplaceTemplates(shop_id, templates, deadline);
+}
+
+absl::StatusOr<std::vector<SlotTemplate>> SlotService::ListTemplates(const std::string& shop_id,
+                                                                     Deadline deadline) {
+  if (!LooksLikeUuid(shop_id)) return common::InvalidField("shop", "must be a shop id (UUID)");
+  return repository_.ListTemplates(shop_id, deadline);
+}
+
+absl::StatusOr<std::vector<SlotAvailability>> SlotService::ListSlots(const std::string& shop_id,
+                                                                     std::optional<SlotKind> kind,
+                                                                     absl::Time from, int days,
+                                                                     Deadline deadline) {
+  common::Violations v;
+  if (!LooksLikeUuid(shop_id)) v.Add("shop", "must be a shop id (UUID)");
+  if (days < 1 || days > 31) v.Add("days", "must be in [1, 31]");
+  RETURN_IF_ERROR(v.ToStatus());
+  ASSIGN_OR_RETURN(std::vector<SlotTemplate> templates,
+                   repository_.ListTemplates(shop_id, deadline));
+  if (kind.has_value()) {
+    std::erase_if(templates, [&](const SlotTemplate& t) { return t.kind != *kind; });
+  }
+  const absl::Time now = now_();
+  const absl::Time start = std::max(from, now);
+  // TODO(issue 7): exceptional closures are validated and applied by the calendar but not
+  // stored yet; pass the shop's closures here once they are.
+  const std::vector<Slot> slots =
+      calendar_.Open(templates, /*closures=*/{}, now, start, start + absl::Hours(24 * days));
+  std::vector<SlotAvailability> out;
+  if (slots.empty()) return out;
+  std::vector<std::string> ids;
+  for (const SlotTemplate& t : templates) ids.push_back(t.id);
+  ASSIGN_OR_RETURN(auto booked,
+                   repository_.Booked(ids, slots.front().day, slots.back().day, deadline));
+  for (const Slot& slot : slots) {
+    const auto it = booked.find(slot.Id());
+    const int taken = it == booked.end() ? 0 : it->second;
+    out.push_back({.slot = slot, .remaining = std::max(0, slot.capacity - taken)});
+  }
+  return out;
+}
+
+absl::StatusOr<BookingResult> SlotService::BookSlot(const std::string& order_id,
+                                                    const std::string& shop_id,
+                                                    const std::string& slot_id, Deadline deadline) {
+  common::Violations v;
+  if (!LooksLikeUuid(order_id)) v.Add("order_id", "must be an order id (UUID)");
+  if (!LooksLikeUuid(shop_id)) v.Add("shop_id", "must be a shop id (UUID)");
+  std::string template_id;
+  absl::CivilDay day;
+  if (absl::Status parsed = ParseSlotId(slot_id, &template_id, &day); !parsed.ok()) {
+    v.Add("slot_id", std::string(parsed.message()));
+  } else if (!LooksLikeUuid(template_id)) {
+    v.Add("slot_id", "must start with a slot template id (UUID)");
+  }
+  RETURN_IF_ERROR(v.ToStatus());
+  ASSIGN_OR_RETURN(SlotTemplate tmpl, repository_.GetTemplate(shop_id, template_id, deadline));
+  absl::StatusOr<Slot> bookable = calendar_.Bookable(tmpl, day, /*closures=*/{}, now_());
+  if (!bookable.ok()) {
+    // A retry of a booking made before the cut-off must still hear "already booked", or
+    // the orders saga would compensate an order that does hold its place.
+    ASSIGN_OR_RETURN(std::optional<std::string> held, repository_.HeldSlot(order_id, deadline));
+    const Slot slot = calendar_.At(tmpl, day);
+    if (held.has_value() && *held == slot.Id()) {
+      return BookingResult{.slot = slot, .outcome = BookingOutcome::kAlreadyBooked};
+    }
+    return bookable.status();
+  }
+  Slot slot = *std::move(bookable);
+  ASSIGN_OR_RETURN(
+      BookingOutcome outcome,
+      repository_.Book(
+          {.order_id = order_id, .shop_id = shop_id, .template_id = template_id, .day = day},
+          deadline));
+  return BookingResult{.slot = std::move(slot), .outcome = outcome};
+}
+
+absl::StatusOr<bool> SlotService::ReleaseSlot(const std::string& order_id, Deadline deadline) {
+  if (!LooksLikeUuid(order_id)) return common::InvalidField("order_id", "must be a UUID");
+  return repository_.Release(order_id, deadline);
+}
+
+}  // namespace comptoir::delivery

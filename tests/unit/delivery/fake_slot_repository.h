@@ -1,0 +1,67 @@
+// In-memory SlotRepository for unit tests: enough to exercise the service's rules and the
+// transport, not real concurrency (see tests/integration/delivery). Thread-safe: one mutex.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "slot_repository.h"
+
+namespace comptoir::delivery {
+
+class FakeSlotRepository final : public SlotRepository {
+ public:
+  absl::StatusOr<std::vector<SlotTemplate>> ReplaceTemplates(
+      const std::string&, const std::vector<SlotTemplate>& templates, Deadline) override {
+    std::lock_guard lock(mu_);
+    templates_ = templates;
+    for (size_t i = 0; i < templates_.size(); ++i) {
+      templates_[i].id = "7e000000-0000-4000-8000-00000000000" + std::to_string(i);
+    }
+    return templates_;
+  }
+  absl::StatusOr<std::vector<SlotTemplate>> ListTemplates(const std::string&, Deadline) override {
+    std::lock_guard lock(mu_);
+    return templates_;
+  }
+  absl::StatusOr<SlotTemplate> GetTemplate(const std::string&, const std::string& id,
+                                           Deadline) override {
+    std::lock_guard lock(mu_);
+    for (const SlotTemplate& t : templates_) {
+      if (t.id == id) return t;
+    }
+    return absl::NotFoundError("no such template");
+  }
+  absl::StatusOr<BookingOutcome> Book(const BookingRequest& request, Deadline) override {
+    std::lock_guard lock(mu_);
+    const std::string slot = Slot{.template_id = request.template_id, .day = request.day}.Id();
+    if (held_.count(request.order_id) > 0) return BookingOutcome::kAlreadyBooked;
+    held_[request.order_id] = slot;
+    ++booked_[slot];
+    return BookingOutcome::kBooked;
+  }
+  absl::StatusOr<std::optional<std::string>> HeldSlot(const std::string& order_id,
+                                                      Deadline) override {
+    std::lock_guard lock(mu_);
+    const auto it = held_.find(order_id);
+    if (it == held_.end()) return std::nullopt;
+    return it->second;
+  }
+  absl::StatusOr<bool> Release(const std::string&, Deadline) override { return false; }
+  absl::StatusOr<std::map<std::string, int>> Booked(const std::vector<std::string>&, absl::CivilDay,
+                                                    absl::CivilDay, Deadline) override {
+    std::lock_guard lock(mu_);
+    return booked_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<SlotTemplate> templates_;
+  std::map<std::string, int> booked_;
+  std::map<std::string, std::string> held_;  // order id -> slot id
+};
+
+}  // namespace comptoir::delivery
