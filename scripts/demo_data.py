@@ -20,14 +20,14 @@ ADMIN_PASSWORD = os.environ["COMPTOIR_ADMIN_PASSWORD"]
 SHOPKEEPER = {"email": "boutique.demo@comptoir.localhost", "displayName": "Boutique de démonstration",
               "password": ADMIN_PASSWORD + "-demo"}
 
-# name, commune INSEE code (data/communes-bfc.csv), category
+# name, commune INSEE code (data/communes-bfc.csv), category, SIRET (fictitious, Luhn-valid)
 SHOPS = [
-    ("Fromagerie Gaugry", "21231", "fromagerie"),         # Dijon
-    ("Boulangerie du Morvan", "58062", "boulangerie"),    # Château-Chinon (Ville)
-    ("Caves de la Côte", "21054", "caviste"),             # Beaune
-    ("Ferme des Fourches", "58145", "producteur"),        # Lormes
-    ("Primeur de Battant", "25056", "primeur"),           # Besançon
-    ("Épicerie de la Loue", "25434", "epicerie"),         # Ornans
+    ("Fromagerie Gaugry", "21231", "fromagerie", "32612345600013"),        # Dijon
+    ("Boulangerie du Morvan", "58062", "boulangerie", "41298765400016"),   # Château-Chinon
+    ("Caves de la Côte", "21054", "caviste", "53214789600015"),            # Beaune
+    ("Ferme des Fourches", "58145", "producteur", "82345698700010"),       # Lormes
+    ("Primeur de Battant", "25056", "primeur", "79123456800016"),          # Besançon
+    ("Épicerie de la Loue", "25434", "epicerie", "44567891200012"),        # Ornans
 ]
 # Tuesday to Saturday 08:00-12:30 and 14:30-19:00, Sunday morning.
 HOURS = {"weekly": [{"weekday": d, "ranges": [{"open": "08:00", "close": "12:30"},
@@ -57,17 +57,25 @@ def login(email, password):
 
 
 def main():
-    status, _ = call("POST", "/v1/accounts", SHOPKEEPER, ok=(200, 409))
-    keeper = login(SHOPKEEPER["email"], SHOPKEEPER["password"])
+    status, session = call("POST", "/v1/sessions", {"email": SHOPKEEPER["email"],
+                                                     "password": SHOPKEEPER["password"]},
+                           ok=(200, 401))
+    if status == 401:  # first run: the demo shopkeeper does not exist yet
+        call("POST", "/v1/accounts", SHOPKEEPER)
+        keeper = login(SHOPKEEPER["email"], SHOPKEEPER["password"])
+    else:
+        keeper = session["accessToken"]
     admin = login(ADMIN_EMAIL, ADMIN_PASSWORD)
     created = skipped = 0
-    for name, insee, category in SHOPS:
+    for name, insee, category, siret in SHOPS:
         _, listed = call("GET", f"/v1/shops?commune={insee}&page_size=100", token=admin)
         if any(s.get("name") == name for s in listed.get("shops", [])):
             skipped += 1
             continue
         _, shop = call("POST", "/v1/shops",
-                       {"name": name, "communeInsee": insee, "category": category}, token=keeper)
+                       {"name": name, "communeInsee": insee, "category": category,
+                        "siret": siret, "clickAndCollect": True, "preparationMinutes": 60},
+                       token=keeper)
         call("PUT", f"/v1/shops/{shop['id']}/hours", HOURS, token=keeper)
         call("POST", f"/v1/shops/{shop['id']}:approve", {}, token=admin)
         created += 1
