@@ -29,6 +29,9 @@ UpstreamClient::UpstreamClient(const std::vector<std::string>& addresses, Option
     args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
     // Fail fast while a backend is down (503 at once) and reconnect soon after it returns.
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    // A dns:/// target resolving to several replicas (a headless Service) is spread over all
+    // of them instead of pinned to the first.
+    args.SetLoadBalancingPolicyName("round_robin");
     auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
     auto stub = std::make_unique<grpc::GenericStub>(channel);
     upstreams_.emplace(address, Upstream{std::move(channel), std::move(stub)});

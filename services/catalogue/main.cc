@@ -41,7 +41,9 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
 
   common::PgPool pg(pg_options);
   common::RedisPool redis(redis_options);
-  catalogue::PgCatalogueRepository repository(pg);
+  std::unique_ptr<common::PgPool> pg_read =
+      common::MakeReadPool(env.String("PG_READ_URL", ""), pg_options);
+  catalogue::PgCatalogueRepository repository(pg, pg_read.get());
   catalogue::CatalogueService service(repository);
 
   // Shops' events feed the projection that decides which products are public.

@@ -271,7 +271,7 @@ absl::StatusOr<ProductPage> PgCatalogueRepository::ListByShop(const std::string&
 
 absl::StatusOr<SearchPage> PgCatalogueRepository::Search(const SearchQuery& query,
                                                          Deadline deadline) {
-  return pool_.Run<SearchPage>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<SearchPage> {
+  return read_pool_.Run<SearchPage>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<SearchPage> {
     const bool text = !query.words.empty();
     const bool located = query.latitude.has_value() && query.longitude.has_value();
     // Typo tolerance on whole words: "camenbert" is 0.54 similar to "camembert", while

@@ -24,7 +24,9 @@ class PgCatalogueRepository : public CatalogueRepository {
   // common terms, at the price of ranking an arbitrary subset when more match.
   static constexpr int kMaxRankedCandidates = 2000;
 
-  explicit PgCatalogueRepository(common::PgPool& pool) : pool_(pool) {}
+  // `read_pool`, when given, serves Search from a replica.
+  explicit PgCatalogueRepository(common::PgPool& pool, common::PgPool* read_pool = nullptr)
+      : pool_(pool), read_pool_(read_pool != nullptr ? *read_pool : pool) {}
 
   // The named statements this repository runs; give them to the pool's options.
   static std::vector<common::PreparedStatement> Statements();
@@ -53,6 +55,7 @@ class PgCatalogueRepository : public CatalogueRepository {
                                      Deadline deadline);
 
   common::PgPool& pool_;
+  common::PgPool& read_pool_;
 };
 
 }  // namespace comptoir::catalogue

@@ -51,9 +51,11 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
   }
   env.ExitIfInvalid("comptoir-shops");
 
+  const std::string pg_read_url = env.String("PG_READ_URL", "");
   common::PgPool pg(pg_options);
+  std::unique_ptr<common::PgPool> pg_read = common::MakeReadPool(pg_read_url, pg_options);
   common::RedisPool redis(redis_options);
-  shops::PgShopsRepository pg_repository(pg);
+  shops::PgShopsRepository pg_repository(pg, pg_read.get());
   shops::CachedShopsRepository repository(pg_repository, redis, cache_ttl);
   shops::ShopsService service(repository);
   // Every replica runs a relay: they share the work (SKIP LOCKED), and one left alone suffices.

@@ -219,7 +219,7 @@ absl::StatusOr<Shop> PgShopsRepository::FindBySlug(const std::string& slug, Dead
 }
 
 absl::StatusOr<ShopPage> PgShopsRepository::List(const ShopQuery& query, Deadline deadline) {
-  return pool_.Run<ShopPage>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<ShopPage> {
+  return read_pool_.Run<ShopPage>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<ShopPage> {
     // One row more than the page tells whether another page follows.
     const int limit = query.page_size + 1;
     const char* no_value = nullptr;

@@ -17,7 +17,9 @@ std::vector<common::EmbeddedFile> Migrations();
 
 class PgShopsRepository : public ShopsRepository {
  public:
-  explicit PgShopsRepository(common::PgPool& pool) : pool_(pool) {}
+  // `read_pool`, when given, serves the read-mostly discovery queries (List) from a replica.
+  explicit PgShopsRepository(common::PgPool& pool, common::PgPool* read_pool = nullptr)
+      : pool_(pool), read_pool_(read_pool != nullptr ? *read_pool : pool) {}
 
   // The named statements this repository runs; give them to the pool's options.
   static std::vector<common::PreparedStatement> Statements();
@@ -48,6 +50,7 @@ class PgShopsRepository : public ShopsRepository {
   absl::StatusOr<Shop> FindOne(const char* statement, const std::string& key, Deadline deadline);
 
   common::PgPool& pool_;
+  common::PgPool& read_pool_;
 };
 
 }  // namespace comptoir::shops

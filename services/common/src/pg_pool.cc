@@ -351,4 +351,11 @@ std::size_t PgPool::open_count() const {
   return open_;
 }
 
+std::unique_ptr<PgPool> MakeReadPool(const std::string& read_url, const PgPoolOptions& primary) {
+  if (read_url.empty()) return nullptr;
+  PgPoolOptions options = primary;
+  options.url = read_url;
+  return std::make_unique<PgPool>(std::move(options));
+}
+
 }  // namespace comptoir::common

@@ -360,3 +360,43 @@ TEST_F(ShopsStorageTest, ServiceRoleCannotReachAnotherServicesSchema) {
 
 }  // namespace
 }  // namespace comptoir::shops
+
+namespace comptoir::shops {
+namespace {
+
+// With PG_READ_URL set, discovery reads the replica while writes and single reads stay on
+// the primary. Two scratch databases stand for primary and replica: the replica, which
+// never sees the write, answers the listing.
+TEST_F(ShopsStorageTest, DiscoveryReadsTheReadPoolWhileWritesGoToThePrimary) {
+  ASSERT_OK_AND_ASSIGN(auto replica_db, ScratchDatabase::Create({.roles = {"shops"}}));
+  ASSERT_OK(common::ApplyMigrations(replica_db->RoleUrl("shops"), "shops", Migrations()));
+  common::PgPoolOptions options;
+  options.url = db_->RoleUrl("shops");
+  options.size = 2;
+  options.statements = PgShopsRepository::Statements();
+  std::unique_ptr<common::PgPool> read_pool =
+      common::MakeReadPool(replica_db->RoleUrl("shops"), options);
+  ASSERT_NE(read_pool, nullptr);
+  EXPECT_EQ(common::MakeReadPool("", options), nullptr);  // unset: callers use the primary
+
+  PgShopsRepository split(*pool_, read_pool.get());
+  ShopQuery query;
+  query.active_only = false;
+  Shop shop;
+  shop.slug = "cave-de-lormes";
+  shop.name = "Cave de Lormes";
+  shop.commune_insee = "58145";
+  shop.category = "caviste";
+  shop.siret = "73282932000074";
+  ASSERT_OK_AND_ASSIGN(Shop stored, split.Insert(shop, kOwner.user_id, Soon()));
+  EXPECT_OK(split.FindById(stored.id, Soon()));  // single reads: the primary
+
+  ASSERT_OK_AND_ASSIGN(ShopPage from_replica, split.List(query, Soon()));
+  EXPECT_TRUE(from_replica.shops.empty());
+  ASSERT_OK_AND_ASSIGN(ShopPage from_primary, repository_->List(query, Soon()));
+  ASSERT_EQ(from_primary.shops.size(), 1u);
+  EXPECT_EQ(from_primary.shops[0].id, stored.id);
+}
+
+}  // namespace
+}  // namespace comptoir::shops

@@ -133,4 +133,9 @@ absl::StatusOr<T> PgPool::Run(std::chrono::steady_clock::time_point deadline,
   return result;
 }
 
+// A pool for read-mostly queries (discovery, search) on a replica at `read_url`, with the
+// primary's size and statements; nullptr when `read_url` is empty, so callers fall back to
+// the primary. Replicas lag: use it only where a second-old answer is fine.
+std::unique_ptr<PgPool> MakeReadPool(const std::string& read_url, const PgPoolOptions& primary);
+
 }  // namespace comptoir::common
