@@ -29,22 +29,10 @@ MembershipSync::MembershipSync(
 MembershipSync::~MembershipSync() { Stop(); }
 
 void MembershipSync::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  loop_.Start([this] { Loop(); });
 }
 
-void MembershipSync::Stop() {
-  std::thread thread;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-    thread = std::move(thread_);
-  }
-  cv_.notify_all();
-  if (thread.joinable()) thread.join();
-}
+void MembershipSync::Stop() { loop_.Stop(); }
 
 absl::StatusOr<int> MembershipSync::SyncOnce() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -112,9 +100,7 @@ void MembershipSync::Loop() {
       failing = false;
       if (*synced == static_cast<int>(options_.batch_size)) wait = std::chrono::milliseconds(0);
     }
-    std::unique_lock<std::mutex> lock(mu_);
-    if (wait.count() > 0) cv_.wait_for(lock, wait, [this] { return stop_; });
-    if (stop_) return;
+    if (!loop_.Sleep(wait)) return;
   }
 }
 

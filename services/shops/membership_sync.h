@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "comptoir/accounts/v1/accounts_internal.grpc.pb.h"
+#include "comptoir/common/background_loop.h"
 #include "comptoir/common/pg_pool.h"
 
 namespace comptoir::shops {
@@ -50,10 +51,7 @@ class MembershipSync {
   common::PgPool& pg_;
   std::unique_ptr<accounts::v1::AccountsInternal::StubInterface> accounts_;
   const MembershipSyncOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
-  std::thread thread_;
+  common::BackgroundLoop loop_;  // last: joined before the members it uses go
 };
 
 }  // namespace comptoir::shops

@@ -68,22 +68,10 @@ EventConsumer::EventConsumer(PgPool& pg, RedisPool& redis, EventConsumerOptions 
 EventConsumer::~EventConsumer() { Stop(); }
 
 void EventConsumer::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  loop_.Start([this] { Loop(); });
 }
 
-void EventConsumer::Stop() {
-  std::thread thread;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-    thread = std::move(thread_);
-  }
-  cv_.notify_all();
-  if (thread.joinable()) thread.join();
-}
+void EventConsumer::Stop() { loop_.Stop(); }
 
 absl::Status EventConsumer::EnsureGroup() {
   if (group_ready_) return absl::OkStatus();
@@ -203,9 +191,7 @@ void EventConsumer::Loop() {
       failing = false;
       if (*handled > 0) wait = std::chrono::milliseconds(0);  // more may be waiting
     }
-    std::unique_lock<std::mutex> lock(mu_);
-    if (wait.count() > 0) cv_.wait_for(lock, wait, [this] { return stop_; });
-    if (stop_) return;
+    if (!loop_.Sleep(wait)) return;
   }
 }
 

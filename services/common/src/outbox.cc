@@ -39,30 +39,12 @@ OutboxRelay::OutboxRelay(PgPool& pg, RedisPool& redis, OutboxRelayOptions option
 OutboxRelay::~OutboxRelay() { Stop(); }
 
 void OutboxRelay::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  loop_.Start([this] { Loop(); });
 }
 
-void OutboxRelay::Stop() {
-  std::thread thread;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-    thread = std::move(thread_);
-  }
-  cv_.notify_all();
-  if (thread.joinable()) thread.join();
-}
+void OutboxRelay::Stop() { loop_.Stop(); }
 
-void OutboxRelay::Wake() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    wake_ = true;
-  }
-  cv_.notify_all();
-}
+void OutboxRelay::Wake() { loop_.Wake(); }
 
 absl::StatusOr<int> OutboxRelay::PublishOnce() {
   const std::string max_len = std::to_string(options_.max_len);
@@ -136,10 +118,7 @@ void OutboxRelay::Loop() {
       last_purge = Clock::now();
       (void)PurgePublished();
     }
-    std::unique_lock<std::mutex> lock(mu_);
-    if (wait.count() > 0) cv_.wait_for(lock, wait, [this] { return stop_ || wake_; });
-    if (stop_) return;
-    wake_ = false;
+    if (!loop_.Sleep(wait)) return;
   }
 }
 

@@ -34,7 +34,7 @@ inline constexpr char kRoleCourier[] = "courier";
 inline constexpr char kRoleAdmin[] = "admin";  // region admin
 
 // gRPC metadata keys.
-inline constexpr char kAuthorizationHeader[] = "authorization";          // "Bearer <token>"
+inline constexpr char kAuthorizationHeader[] = "authorization";             // "Bearer <token>"
 inline constexpr char kInternalCredentialHeader[] = "x-comptoir-internal";  // shared secret
 
 // The verified identity behind a call. Default-constructed: anonymous.
@@ -101,7 +101,7 @@ struct TokenVerifierOptions {
   std::string issuer = "comptoir-accounts";
   std::string audience = "comptoir";
   std::map<std::string, std::string> public_keys;  // key id -> 32-byte Ed25519 public key
-  absl::Duration leeway = absl::Seconds(30);        // clock skew tolerated on exp / nbf
+  absl::Duration leeway = absl::Seconds(30);       // clock skew tolerated on exp / nbf
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
 

@@ -41,6 +41,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "comptoir/common/background_loop.h"
 #include "comptoir/common/pg_pool.h"
 #include "comptoir/common/redis_pool.h"
 
@@ -96,11 +97,8 @@ class EventConsumer {
   RedisPool& redis_;
   EventConsumerOptions options_;
   EventHandler handler_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;         // guarded by mu_
   bool group_ready_ = false;  // only touched by the polling thread
-  std::thread thread_;
+  BackgroundLoop loop_;       // last: joined before the members it uses go
 };
 
 }  // namespace comptoir::common

@@ -41,6 +41,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "comptoir/common/background_loop.h"
 #include "comptoir/common/pg_pool.h"
 #include "comptoir/common/redis_pool.h"
 
@@ -93,11 +94,7 @@ class OutboxRelay {
   PgPool& pg_;
   RedisPool& redis_;
   const OutboxRelayOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;   // guarded by mu_
-  bool wake_ = false;   // guarded by mu_
-  std::thread thread_;  // joinable while running
+  BackgroundLoop loop_;  // last: joined before the members it uses go
 };
 
 }  // namespace comptoir::common
