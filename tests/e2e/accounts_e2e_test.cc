@@ -16,6 +16,7 @@
 #include "comptoir/common/auth.h"
 #include "comptoir/common/crypto.h"
 #include "comptoir/common/status.h"
+#include "e2e_stack.h"
 #include "http_client.h"
 #include "process.h"
 #include "scratch_database.h"
@@ -69,7 +70,6 @@ class Stack {
   absl::Status Start() {
     ASSIGN_OR_RETURN(db_, ScratchDatabase::Create());
     ASSIGN_OR_RETURN(std::string redis_url, TestRedisUrl());
-    const std::string bin = COMPTOIR_BINARY_DIR "/bin/";
     common::SigningKey key = common::GenerateSigningKey("e2e");
     Secrets().push_back(common::Base64UrlEncode(key.secret_key));
     const std::string internal = "e2e-internal-credential-0123456789";
@@ -84,46 +84,24 @@ class Stack {
         {"COMPTOIR_ADMIN_PASSWORD", kAdminPassword}};
 
     for (const char* step : {"migrate", "ensure-admin"}) {
-      ASSIGN_OR_RETURN(auto run, ChildProcess::Start({bin + "comptoir-accounts", {step}, env, ""}));
-      ASSIGN_OR_RETURN(int code, run->Wait(std::chrono::seconds(60)));
-      admin_log_ += run->Log();
-      if (code != 0) return absl::InternalError(absl::StrCat(step, ": ", run->Log()));
+      RETURN_IF_ERROR(RunToCompletion(BinaryPath("comptoir-accounts"), {step}, env, &admin_log_));
     }
-
-    ASSIGN_OR_RETURN(int grpc_port, FreePort());
-    ASSIGN_OR_RETURN(int metrics_port, FreePort());
-    ASSIGN_OR_RETURN(http_port_, FreePort());
-    env["GRPC_LISTEN"] = absl::StrCat("127.0.0.1:", grpc_port);
-    env["METRICS_LISTEN"] = absl::StrCat("127.0.0.1:", metrics_port);
-    ASSIGN_OR_RETURN(accounts_, ChildProcess::Start({bin + "comptoir-accounts", {}, env, ""}));
-    if (!WaitForTcp(grpc_port, Deadline(std::chrono::seconds(20))).ok()) {
-      return absl::InternalError("comptoir-accounts did not start: " + accounts_->Log());
-    }
-    const std::string upstream = absl::StrCat("=127.0.0.1:", grpc_port);
+    ASSIGN_OR_RETURN(StartedService accounts, StartService(BinaryPath("comptoir-accounts"), env));
+    accounts_ = std::move(accounts.process);
+    const std::string upstream = "=" + accounts.address();
     ASSIGN_OR_RETURN(
-        gateway_,
-        ChildProcess::Start(
-            {bin + "comptoir-gateway",
-             {},
-             {{"HTTP_LISTEN", absl::StrCat("127.0.0.1:", http_port_)},
-              {"UPSTREAMS", absl::StrCat("comptoir.accounts.v1.AccountService", upstream,
-                                         ",comptoir.accounts.v1.PartnerService", upstream)},
-              {"REDIS_URL", redis_url},
-              {"AUTH_PUBLIC_KEYS", common::FormatPublicKey(key)},
-              // The gateway's own per-address limits would answer first: these tests are
-              // about the accounts service's limits (per account, before hashing).
-              {"RATE_LIMIT_LOGINS", "100000"},
-              {"RATE_LIMIT_WRITES", "100000"},
-              {"WEB_ROOT", COMPTOIR_SOURCE_DIR "/web"}},
-             ""}));
-    if (!WaitForTcp(http_port_, Deadline(std::chrono::seconds(20))).ok()) {
-      return absl::InternalError("comptoir-gateway did not start: " + gateway_->Log());
-    }
-    for (int i = 0; i < 200; ++i) {
-      if (HttpRequest(http_port_, "GET", "/readyz").status == 200) return absl::OkStatus();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return absl::InternalError("gateway never became ready: " + gateway_->Log());
+        StartedGateway gateway,
+        StartGateway(absl::StrCat("comptoir.accounts.v1.AccountService", upstream,
+                                  ",comptoir.accounts.v1.PartnerService", upstream),
+                     {{"REDIS_URL", redis_url},
+                      {"AUTH_PUBLIC_KEYS", common::FormatPublicKey(key)},
+                      // The gateway's own per-address limits would answer first: these tests
+                      // are about the accounts service's limits (per account, before hashing).
+                      {"RATE_LIMIT_LOGINS", "100000"},
+                      {"RATE_LIMIT_WRITES", "100000"}}));
+    gateway_ = std::move(gateway.process);
+    http_port_ = gateway.http_port;
+    return absl::OkStatus();
   }
 
   std::unique_ptr<ScratchDatabase> db_;

@@ -15,6 +15,7 @@
 #include "comptoir/catalogue/v1/catalogue.grpc.pb.h"
 #include "comptoir/common/auth.h"
 #include "comptoir/common/status.h"
+#include "e2e_stack.h"
 #include "http_client.h"
 #include "process.h"
 #include "scratch_database.h"
@@ -76,50 +77,28 @@ class Stack {
   absl::Status Start() {
     ASSIGN_OR_RETURN(db_, ScratchDatabase::Create());
     ASSIGN_OR_RETURN(std::string redis_url, TestRedisUrl());
-    const std::string bin = COMPTOIR_BINARY_DIR "/bin/";
     std::map<std::string, std::string> env = {{"PG_URL", db_->RoleUrl("catalogue")},
                                               {"REDIS_URL", redis_url},
                                               {"AUTH_PUBLIC_KEYS", common::FormatPublicKey(key_)},
                                               {"INTERNAL_CREDENTIAL", kInternal}};
-    ASSIGN_OR_RETURN(auto migrate,
-                     ChildProcess::Start({bin + "comptoir-catalogue", {"migrate"}, env, ""}));
-    ASSIGN_OR_RETURN(int migrated, migrate->Wait(std::chrono::seconds(60)));
-    if (migrated != 0) return absl::InternalError("migrate: " + migrate->Log());
+    RETURN_IF_ERROR(RunToCompletion(BinaryPath("comptoir-catalogue"), {"migrate"}, env));
     SetShop(kShop, "active", 1);
     SetShop(kOtherShop, "active", 1);
 
-    ASSIGN_OR_RETURN(grpc_port_, FreePort());
-    ASSIGN_OR_RETURN(int metrics_port, FreePort());
-    ASSIGN_OR_RETURN(http_port_, FreePort());
-    env["GRPC_LISTEN"] = absl::StrCat("127.0.0.1:", grpc_port_);
-    env["METRICS_LISTEN"] = absl::StrCat("127.0.0.1:", metrics_port);
-    ASSIGN_OR_RETURN(catalogue_, ChildProcess::Start({bin + "comptoir-catalogue", {}, env, ""}));
-    if (!WaitForTcp(grpc_port_, Deadline(std::chrono::seconds(20))).ok()) {
-      return absl::InternalError("comptoir-catalogue did not start: " + catalogue_->Log());
-    }
+    ASSIGN_OR_RETURN(StartedService catalogue, StartService(BinaryPath("comptoir-catalogue"), env));
+    catalogue_ = std::move(catalogue.process);
+    grpc_port_ = catalogue.grpc_port;
     ASSIGN_OR_RETURN(
-        gateway_,
-        ChildProcess::Start(
-            {bin + "comptoir-gateway",
-             {},
-             {{"HTTP_LISTEN", absl::StrCat("127.0.0.1:", http_port_)},
-              {"UPSTREAMS",
-               absl::StrCat("comptoir.catalogue.v1.CatalogueService=127.0.0.1:", grpc_port_)},
-              {"AUTH_PUBLIC_KEYS", common::FormatPublicKey(key_)},
-              {"REDIS_URL", redis_url},
-              // Searches right after a moderation change must not come from the
-              // gateway's micro-cache: this test checks the catalogue, not the cache.
-              {"MICRO_CACHE_TTL", "0"},
-              {"WEB_ROOT", COMPTOIR_SOURCE_DIR "/web"}},
-             ""}));
-    if (!WaitForTcp(http_port_, Deadline(std::chrono::seconds(20))).ok()) {
-      return absl::InternalError("comptoir-gateway did not start: " + gateway_->Log());
-    }
-    for (int i = 0; i < 200; ++i) {
-      if (HttpRequest(http_port_, "GET", "/readyz").status == 200) return absl::OkStatus();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return absl::InternalError("gateway never became ready: " + gateway_->Log());
+        StartedGateway gateway,
+        StartGateway("comptoir.catalogue.v1.CatalogueService=" + catalogue.address(),
+                     {{"AUTH_PUBLIC_KEYS", common::FormatPublicKey(key_)},
+                      {"REDIS_URL", redis_url},
+                      // Searches right after a moderation change must not come from the
+                      // gateway's micro-cache: this test checks the catalogue, not the cache.
+                      {"MICRO_CACHE_TTL", "0"}}));
+    gateway_ = std::move(gateway.process);
+    http_port_ = gateway.http_port;
+    return absl::OkStatus();
   }
 
   common::SigningKey key_;

@@ -15,6 +15,7 @@
 #include "comptoir/common/auth.h"
 #include "comptoir/common/status.h"
 #include "comptoir/shops/v1/shops.pb.h"
+#include "e2e_stack.h"
 #include "http_client.h"
 #include "process.h"
 #include "scratch_database.h"
@@ -64,50 +65,25 @@ class Stack {
     // a shared Redis (with another database) may have left behind.
     ASSIGN_OR_RETURN(redis_, ScratchRedis::Create());
     const std::string redis_url = redis_->url();
-    const std::string bin = COMPTOIR_BINARY_DIR "/bin/";
     const std::string public_keys = common::FormatPublicKey(key_);
     std::map<std::string, std::string> shops_env = {{"PG_URL", db_->RoleUrl("shops")},
                                                     {"REDIS_URL", redis_url},
                                                     {"AUTH_PUBLIC_KEYS", public_keys}};
 
-    ASSIGN_OR_RETURN(auto migrate,
-                     ChildProcess::Start({bin + "comptoir-shops", {"migrate"}, shops_env, ""}));
-    ASSIGN_OR_RETURN(int migrated, migrate->Wait(std::chrono::seconds(60)));
-    if (migrated != 0) return absl::InternalError("comptoir-shops migrate: " + migrate->Log());
-
-    ASSIGN_OR_RETURN(int grpc_port, FreePort());
-    ASSIGN_OR_RETURN(int metrics_port, FreePort());
-    ASSIGN_OR_RETURN(http_port_, FreePort());
-    shops_env["GRPC_LISTEN"] = absl::StrCat("127.0.0.1:", grpc_port);
-    shops_env["METRICS_LISTEN"] = absl::StrCat("127.0.0.1:", metrics_port);
-    ASSIGN_OR_RETURN(shops_, ChildProcess::Start({bin + "comptoir-shops", {}, shops_env, ""}));
-    if (!WaitForTcp(grpc_port, Deadline(std::chrono::seconds(20))).ok()) {
-      return absl::InternalError("comptoir-shops did not start: " + shops_->Log());
-    }
-
-    ASSIGN_OR_RETURN(
-        gateway_,
-        ChildProcess::Start(
-            {bin + "comptoir-gateway",
-             {},
-             {{"HTTP_LISTEN", absl::StrCat("127.0.0.1:", http_port_)},
-              {"UPSTREAMS", absl::StrCat("comptoir.shops.v1.ShopService=127.0.0.1:", grpc_port)},
-              {"REDIS_URL", redis_url},
-              {"AUTH_PUBLIC_KEYS", public_keys},
-              // These cases read a shop right before and after moderation changes it; the
-              // micro-cache (2 s in production, by design) would answer the earlier state.
-              {"MICRO_CACHE_TTL", "0"},
-              {"WEB_ROOT", COMPTOIR_SOURCE_DIR "/web"}},
-             ""}));
-    if (!WaitForTcp(http_port_, Deadline(std::chrono::seconds(20))).ok()) {
-      return absl::InternalError("comptoir-gateway did not start: " + gateway_->Log());
-    }
-    // Ready means the gateway sees the shops service SERVING.
-    for (int i = 0; i < 200; ++i) {
-      if (HttpRequest(http_port_, "GET", "/readyz").status == 200) return absl::OkStatus();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return absl::InternalError("gateway never became ready: " + gateway_->Log());
+    RETURN_IF_ERROR(RunToCompletion(BinaryPath("comptoir-shops"), {"migrate"}, shops_env));
+    ASSIGN_OR_RETURN(StartedService shops, StartService(BinaryPath("comptoir-shops"), shops_env));
+    shops_ = std::move(shops.process);
+    ASSIGN_OR_RETURN(StartedGateway gateway,
+                     StartGateway("comptoir.shops.v1.ShopService=" + shops.address(),
+                                  {{"REDIS_URL", redis_url},
+                                   {"AUTH_PUBLIC_KEYS", public_keys},
+                                   // These cases read a shop right before and after moderation
+                                   // changes it; the micro-cache (2 s in production, by
+                                   // design) would answer the earlier state.
+                                   {"MICRO_CACHE_TTL", "0"}}));
+    gateway_ = std::move(gateway.process);
+    http_port_ = gateway.http_port;
+    return absl::OkStatus();
   }
 
   const common::SigningKey key_ = common::GenerateSigningKey("e2e-key");
