@@ -93,17 +93,6 @@ bool LooksLikeEmail(const std::string& email) {
   });
 }
 
-bool LooksLikeUuid(const std::string& text) {
-  if (text.size() != 36) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? text[i] != '-' : !absl::ascii_isxdigit(static_cast<unsigned char>(text[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 void CheckPasswordStrength(const std::string& password, const std::string& email,
                            const std::string& field, common::Violations& violations) {
   const int length = common::PrintableLength(password);

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "accounts_repository.h"
 #include "comptoir/common/auth.h"
+#include "comptoir/common/ids.h"
 #include "comptoir/common/status.h"
 #include "login_limiter.h"
 #include "password_hasher.h"
@@ -157,7 +158,7 @@ void CheckPasswordStrength(const std::string& password, const std::string& email
 // Lower-cased, trimmed email; InvalidArgument-worthy when it does not look like one.
 std::string NormalizeEmail(const std::string& email);
 bool LooksLikeEmail(const std::string& email);
-bool LooksLikeUuid(const std::string& text);
+using common::LooksLikeUuid;  // comptoir/common/ids.h
 // "https://host[:port]" with no path, query or fragment; lower-cased.
 std::optional<std::string> NormalizeOrigin(const std::string& origin);
 // The JSON of the accounts part of an export.

@@ -153,17 +153,4 @@ absl::Status ValidateProduct(const Product& p, const std::string& prefix) {
   return v.ToStatus();
 }
 
-bool LooksLikeUuid(const std::string& text) {
-  if (text.size() != 36) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace comptoir::catalogue

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "comptoir/common/ids.h"
 
 namespace comptoir::catalogue {
 
@@ -79,7 +80,6 @@ int64_t VatOfPrice(int64_t price_cents, int32_t vat_rate_bp);
 // Returns InvalidArgument naming all of them, or OK.
 absl::Status ValidateProduct(const Product& product, const std::string& prefix);
 
-// Whether `text` looks like a UUID (8-4-4-4-12 hexadecimal digits).
-bool LooksLikeUuid(const std::string& text);
+using common::LooksLikeUuid;  // comptoir/common/ids.h
 
 }  // namespace comptoir::catalogue

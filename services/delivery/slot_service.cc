@@ -6,19 +6,6 @@
 
 namespace comptoir::delivery {
 
-bool LooksLikeUuid(const std::string& text) {
-  if (text.size() != 36) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 absl::StatusOr<std::vector<SlotTemplate>> SlotService::ReplaceTemplates(
     const common::Caller& caller, const std::string& shop_id,
     const std::vector<SlotTemplate>& templates, Deadline deadline) {

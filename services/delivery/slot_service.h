@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "comptoir/common/auth.h"
+#include "comptoir/common/ids.h"
 #include "slot_calendar.h"
 #include "slot_repository.h"
 
@@ -61,7 +62,6 @@ class SlotService {
   const std::function<absl::Time()> now_;
 };
 
-// 8-4-4-4-12 hexadecimal digits.
-bool LooksLikeUuid(const std::string& text);
+using common::LooksLikeUuid;  // comptoir/common/ids.h
 
 }  // namespace comptoir::delivery

@@ -99,16 +99,6 @@ std::string Slugify(const std::string& text) {
   return out;
 }
 
-bool LooksLikeUuid(const std::string& text) {
-  if (text.size() != 36) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    bool hyphen = i == 8 || i == 13 || i == 18 || i == 23;
-    if (hyphen != (text[i] == '-')) return false;
-    if (!hyphen && !absl::ascii_isxdigit(static_cast<unsigned char>(text[i]))) return false;
-  }
-  return true;
-}
-
 std::string EncodePageToken(const ShopCursor& cursor) {
   if (cursor.distance_km.has_value()) {
     // %.17g round-trips the double exactly: the next page resumes right after this shop.

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "comptoir/common/auth.h"
+#include "comptoir/common/ids.h"
 #include "comptoir/shops/v1/hours.pb.h"
 #include "shops_repository.h"
 
@@ -115,8 +116,7 @@ class ShopsService {
 // digits, French accents folded, other characters turned into single hyphens. At most 80.
 std::string Slugify(const std::string& text);
 
-// Whether `text` looks like a UUID (8-4-4-4-12 hexadecimal digits).
-bool LooksLikeUuid(const std::string& text);
+using common::LooksLikeUuid;  // comptoir/common/ids.h
 
 // Opaque keyset page tokens (newest-first or nearest-first positions).
 std::string EncodePageToken(const ShopCursor& cursor);
