@@ -256,12 +256,25 @@ grpc::ServerUnaryReactor* AccountsInternalGrpc::CheckPartnerKey(
   return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
     RETURN_IF_ERROR(common::RequireInternal(*context, internal_credential_));
     ASSIGN_OR_RETURN(std::optional<PartnerKey> key,
-                     service_.CheckPartnerKey(request->secret(), request->origin(), deadline));
-    response->set_allowed(key.has_value());
-    if (key.has_value()) {
-      response->set_partner(key->partner_id);
-      response->set_rate_tier(key->rate_tier);
-    }
+                     service_.FindLivePartnerKey(request->secret(), deadline));
+    if (!key.has_value()) return absl::OkStatus();
+    response->set_key_valid(true);
+    response->set_key_id(key->id);
+    response->set_partner(key->partner_id);
+    response->set_rate_tier(key->rate_tier);
+    for (const std::string& origin : key->allowed_origins) response->add_allowed_origins(origin);
+    response->set_allowed(PartnerKeyAllowsOrigin(*key, request->origin()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountsInternalGrpc::LookupAccountByEmail(
+    grpc::CallbackServerContext* context, const v1::LookupAccountByEmailRequest* request,
+    v1::LookupAccountByEmailResponse* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    RETURN_IF_ERROR(common::RequireInternal(*context, internal_credential_));
+    ASSIGN_OR_RETURN(std::string user_id, service_.AccountIdByEmail(request->email(), deadline));
+    response->set_user_id(std::move(user_id));
     return absl::OkStatus();
   });
 }

@@ -99,6 +99,9 @@ class AccountsInternalGrpc final : public v1::AccountsInternal::CallbackService 
   grpc::ServerUnaryReactor* CheckPartnerKey(grpc::CallbackServerContext* context,
                                             const v1::CheckPartnerKeyRequest* request,
                                             v1::CheckPartnerKeyResponse* response) override;
+  grpc::ServerUnaryReactor* LookupAccountByEmail(
+      grpc::CallbackServerContext* context, const v1::LookupAccountByEmailRequest* request,
+      v1::LookupAccountByEmailResponse* response) override;
 
  private:
   AccountsService& service_;

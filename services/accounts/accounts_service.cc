@@ -367,6 +367,21 @@ absl::Status AccountsService::AddShopMembership(const std::string& user_id,
                                        absl::AsciiStrToLower(shop_id), role, deadline);
 }
 
+absl::StatusOr<std::string> AccountsService::AccountIdByEmail(const std::string& email_in,
+                                                              Deadline deadline) {
+  const std::string email = NormalizeEmail(email_in);
+  if (email.empty() || email.size() > static_cast<std::size_t>(kMaxEmailLength) ||
+      email.find('@') == std::string::npos) {
+    return common::InvalidField("email", "must be an e-mail address");
+  }
+  absl::StatusOr<Account> account = repository_.FindAccountByEmail(email, deadline);
+  if ((account.ok() && account->erased) || account.status().code() == absl::StatusCode::kNotFound) {
+    return absl::NotFoundError("no account has this e-mail address");
+  }
+  if (!account.ok()) return account.status();
+  return account->id;
+}
+
 absl::Status AccountsService::RemoveShopMembership(const std::string& user_id,
                                                    const std::string& shop_id, Deadline deadline) {
   common::Violations violations;
@@ -450,20 +465,30 @@ absl::Status AccountsService::RevokePartnerKey(const Caller& caller, const std::
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<PartnerKey>> AccountsService::CheckPartnerKey(
-    const std::string& secret, const std::string& origin, Deadline deadline) {
+absl::StatusOr<std::optional<PartnerKey>> AccountsService::FindLivePartnerKey(
+    const std::string& secret, Deadline deadline) {
   if (secret.empty() || secret.size() > 128) return std::optional<PartnerKey>();
   absl::StatusOr<PartnerKey> key =
       repository_.FindPartnerKeyByHash(common::Sha256Hex(secret), deadline);
   if (key.status().code() == absl::StatusCode::kNotFound) return std::optional<PartnerKey>();
   if (!key.ok()) return key.status();
-  std::optional<std::string> normalized = NormalizeOrigin(origin);
-  if (key->revoked() || !normalized.has_value() ||
-      std::find(key->allowed_origins.begin(), key->allowed_origins.end(), *normalized) ==
-          key->allowed_origins.end()) {
+  if (key->revoked()) return std::optional<PartnerKey>();
+  return std::optional<PartnerKey>(*std::move(key));
+}
+
+absl::StatusOr<std::optional<PartnerKey>> AccountsService::CheckPartnerKey(
+    const std::string& secret, const std::string& origin, Deadline deadline) {
+  ASSIGN_OR_RETURN(std::optional<PartnerKey> key, FindLivePartnerKey(secret, deadline));
+  if (!key.has_value() || !PartnerKeyAllowsOrigin(*key, origin)) {
     return std::optional<PartnerKey>();
   }
-  return std::optional<PartnerKey>(*key);
+  return key;
+}
+
+bool PartnerKeyAllowsOrigin(const PartnerKey& key, const std::string& origin) {
+  std::optional<std::string> normalized = NormalizeOrigin(origin);
+  return normalized.has_value() && std::find(key.allowed_origins.begin(), key.allowed_origins.end(),
+                                             *normalized) != key.allowed_origins.end();
 }
 
 absl::StatusOr<EnsureAdminResult> AccountsService::EnsureAdmin(const std::string& email_in,

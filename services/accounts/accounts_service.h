@@ -113,6 +113,9 @@ class AccountsService {
                                  const std::string& role, Deadline deadline);
   absl::Status RemoveShopMembership(const std::string& user_id, const std::string& shop_id,
                                     Deadline deadline);
+  // Internal (shops adds staff by e-mail): the id of the live account with this address,
+  // compared case-insensitively. NotFound when none (erased accounts have no address left).
+  absl::StatusOr<std::string> AccountIdByEmail(const std::string& email, Deadline deadline);
 
   // Partners (region admins).
   absl::StatusOr<Partner> CreatePartner(const common::Caller& caller, const std::string& name,
@@ -129,6 +132,9 @@ class AccountsService {
                                                           Deadline deadline);
   absl::Status RevokePartnerKey(const common::Caller& caller, const std::string& partner_id,
                                 const std::string& key_id, Deadline deadline);
+  // Internal (gateway): the key when `secret` is an active (not revoked) key, any origin.
+  absl::StatusOr<std::optional<PartnerKey>> FindLivePartnerKey(const std::string& secret,
+                                                               Deadline deadline);
   // Internal (gateway): the key when `secret` is an active key allowed from `origin`.
   absl::StatusOr<std::optional<PartnerKey>> CheckPartnerKey(const std::string& secret,
                                                             const std::string& origin,
@@ -161,6 +167,8 @@ bool LooksLikeEmail(const std::string& email);
 using common::LooksLikeUuid;  // comptoir/common/ids.h
 // "https://host[:port]" with no path, query or fragment; lower-cased.
 std::optional<std::string> NormalizeOrigin(const std::string& origin);
+// Whether `origin` (as a browser sends it) is one of the key's allowed origins.
+bool PartnerKeyAllowsOrigin(const PartnerKey& key, const std::string& origin);
 // The JSON of the accounts part of an export.
 std::string AccountExportJson(const Account& account);
 

@@ -11,7 +11,8 @@
 namespace comptoir::accounts {
 
 absl::StatusOr<std::unique_ptr<GrpcAccountDataPeers>> GrpcAccountDataPeers::Create(
-    const std::string& peers, std::string internal_credential) {
+    const std::string& peers, std::string internal_credential,
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
   std::unique_ptr<GrpcAccountDataPeers> out(
       new GrpcAccountDataPeers(std::move(internal_credential)));
   for (absl::string_view entry : absl::StrSplit(peers, ',', absl::SkipWhitespace())) {
@@ -20,7 +21,7 @@ absl::StatusOr<std::unique_ptr<GrpcAccountDataPeers>> GrpcAccountDataPeers::Crea
       return absl::InvalidArgumentError(
           "ACCOUNT_DATA_PEERS: every entry must be \"name=host:port\"");
     }
-    auto channel = grpc::CreateChannel(parts[1], grpc::InsecureChannelCredentials());
+    auto channel = grpc::CreateChannel(parts[1], credentials);
     out->peers_.push_back({parts[0], v1::AccountDataInternal::NewStub(channel)});
   }
   return out;

@@ -3,6 +3,8 @@
 // with the internal credential. Thread-safe (stubs and channels are).
 #pragma once
 
+#include <grpcpp/security/credentials.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,7 +18,8 @@ class GrpcAccountDataPeers : public AccountDataPeers {
  public:
   // `peers`: "name=host:port" entries, comma-separated; empty for none.
   static absl::StatusOr<std::unique_ptr<GrpcAccountDataPeers>> Create(
-      const std::string& peers, std::string internal_credential);
+      const std::string& peers, std::string internal_credential,
+      const std::shared_ptr<grpc::ChannelCredentials>& credentials);
 
   absl::StatusOr<std::vector<DataPart>> Export(const std::string& user_id,
                                                Deadline deadline) override;

@@ -22,6 +22,7 @@
 #include "comptoir/common/auth.h"
 #include "comptoir/common/config.h"
 #include "comptoir/common/crypto.h"
+#include "comptoir/common/grpc_channel.h"
 #include "comptoir/common/grpc_server.h"
 #include "comptoir/common/log.h"
 #include "comptoir/common/pg_pool.h"
@@ -141,10 +142,12 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
   limits.window = absl::FromChrono(env.Duration("LOGIN_LIMIT_WINDOW", std::chrono::minutes(5)));
   accounts::Argon2idOptions hasher_options = HasherOptions(env);
   const std::string peers_text = env.String("ACCOUNT_DATA_PEERS", "");
+  const std::shared_ptr<grpc::ChannelCredentials> peer_credentials =
+      common::ClientChannelCredentialsFromEnv(env);
   env.ExitIfInvalid("comptoir-accounts");
 
   absl::StatusOr<std::unique_ptr<accounts::GrpcAccountDataPeers>> peers =
-      accounts::GrpcAccountDataPeers::Create(peers_text, internal_credential);
+      accounts::GrpcAccountDataPeers::Create(peers_text, internal_credential, peer_credentials);
   if (!peers.ok()) {
     std::fprintf(stderr, "comptoir-accounts: %s\n", std::string(peers.status().message()).c_str());
     return 2;

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "comptoir/common/csv.h"
 #include "comptoir/common/db_bootstrap.h"
 
 namespace comptoir::common {
@@ -19,79 +20,6 @@ namespace {
 // the file we expect.
 constexpr std::size_t kMaxRows = 200000;
 constexpr std::size_t kMaxReportedErrors = 20;
-
-struct CsvRecord {
-  int line = 0;  // 1-based line where the record starts
-  std::vector<std::string> fields;
-};
-
-// RFC 4180: fields separated by commas, optionally quoted with "" as an escaped quote;
-// records end with LF or CRLF (also inside quotes, a quoted field may span lines).
-absl::StatusOr<std::vector<CsvRecord>> SplitCsv(std::string_view text) {
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  std::vector<CsvRecord> records;
-  CsvRecord record;
-  std::string field;
-  bool in_quotes = false;
-  bool field_was_quoted = false;
-  int line = 1;
-  record.line = 1;
-  auto end_field = [&] {
-    record.fields.push_back(std::move(field));
-    field.clear();
-    field_was_quoted = false;
-  };
-  auto end_record = [&] {
-    end_field();
-    const bool blank = record.fields.size() == 1 && record.fields[0].empty();
-    if (!blank) records.push_back(std::move(record));
-    record = CsvRecord{};
-    record.line = line;
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_quotes) {
-      if (c == '"') {
-        if (i + 1 < text.size() && text[i + 1] == '"') {
-          field.push_back('"');
-          ++i;
-        } else {
-          in_quotes = false;
-        }
-      } else {
-        if (c == '\n') ++line;
-        field.push_back(c);
-      }
-      continue;
-    }
-    if (c == '"') {
-      if (!field.empty() || field_was_quoted) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("line ", line, ": a quote inside an unquoted field"));
-      }
-      in_quotes = true;
-      field_was_quoted = true;
-    } else if (c == ',') {
-      end_field();
-    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-      continue;  // the LF ends the record
-    } else if (c == '\n') {
-      ++line;
-      end_record();
-      if (records.size() > kMaxRows) {
-        return absl::InvalidArgumentError(absl::StrCat("more than ", kMaxRows, " rows"));
-      }
-    } else {
-      field.push_back(c);
-    }
-  }
-  if (in_quotes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("line ", record.line, ": quoted field not closed at end of file"));
-  }
-  end_record();
-  return records;
-}
 
 // Maps each wanted column to its position in the header, so column order does not matter.
 absl::StatusOr<std::map<std::string, std::size_t>> HeaderColumns(
@@ -152,7 +80,8 @@ class ErrorList {
 }  // namespace
 
 absl::StatusOr<std::vector<Commune>> ParseCommunesCsv(std::string_view text) {
-  absl::StatusOr<std::vector<CsvRecord>> records = SplitCsv(text);
+  absl::StatusOr<std::vector<CsvRecord>> records =
+      SplitCsv(text, {.separator = ',', .max_records = kMaxRows});
   if (!records.ok()) return records.status();
   const std::vector<std::string> wanted = {"insee_code",      "name",     "postal_code",
                                            "department_code", "latitude", "longitude",
@@ -217,7 +146,8 @@ absl::StatusOr<std::vector<Commune>> ParseCommunesCsv(std::string_view text) {
 }
 
 absl::StatusOr<std::vector<CommunePostalCode>> ParsePostalCodesCsv(std::string_view text) {
-  absl::StatusOr<std::vector<CsvRecord>> records = SplitCsv(text);
+  absl::StatusOr<std::vector<CsvRecord>> records =
+      SplitCsv(text, {.separator = ',', .max_records = kMaxRows});
   if (!records.ok()) return records.status();
   absl::StatusOr<std::map<std::string, std::size_t>> columns =
       HeaderColumns(*records, {"insee_code", "postal_code", "is_main_postal_code"});

@@ -111,6 +111,8 @@ absl::StatusOr<int> EventConsumer::HandleAndAck(std::vector<StreamEvent> events)
       // concern other aggregates or are idempotent upserts of newer state.
       if (first_error.ok()) first_error = handled;
       continue;
+    } else if (options_.after_commit) {
+      options_.after_commit(event);
     }
     ack.push_back(event.entry_id);
   }

@@ -20,6 +20,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "comptoir/common/config.h"
+#include "comptoir/common/grpc_channel.h"
 
 namespace comptoir::common {
 
@@ -111,28 +112,17 @@ class CallInterceptorFactory : public grpc::experimental::ServerInterceptorFacto
   CallMetrics* metrics_;
 };
 
-absl::StatusOr<std::string> ReadPem(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::FailedPreconditionError(absl::StrCat("cannot read TLS file ", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().size() > (1 << 20)) {
-    return absl::FailedPreconditionError(absl::StrCat("TLS file ", path, " is over 1 MiB"));
-  }
-  return text.str();
-}
-
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(
     const GrpcServerOptions& options) {
   if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
     return absl::FailedPreconditionError("GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE go together");
   }
   grpc::SslServerCredentialsOptions ssl;
-  ASSIGN_OR_RETURN(std::string cert, ReadPem(options.tls_cert_file));
-  ASSIGN_OR_RETURN(std::string key, ReadPem(options.tls_key_file));
+  ASSIGN_OR_RETURN(std::string cert, ReadPemFile(options.tls_cert_file));
+  ASSIGN_OR_RETURN(std::string key, ReadPemFile(options.tls_key_file));
   ssl.pem_key_cert_pairs.push_back({key, cert});
   if (!options.tls_client_ca_file.empty()) {
-    ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPem(options.tls_client_ca_file));
+    ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPemFile(options.tls_client_ca_file));
     ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(ssl);

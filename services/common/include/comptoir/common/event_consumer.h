@@ -69,6 +69,9 @@ struct EventConsumerOptions {
   std::chrono::milliseconds poll_interval{200};  // wait after an empty read
   std::chrono::milliseconds retry_after{1000};   // wait after Postgres or Redis failed
   std::chrono::milliseconds claim_idle{30000};   // pending longer than this gets reclaimed
+  // Called after an event's transaction committed (not for poison events), e.g. to drop
+  // cache entries that the change made stale; must not throw. Optional.
+  std::function<void(const StreamEvent&)> after_commit;
 };
 
 class EventConsumer {
