@@ -26,6 +26,13 @@ absl::StatusOr<Shop> CachedShopsRepository::SetOpeningHours(const std::string& i
   return shop;
 }
 
+absl::StatusOr<Shop> CachedShopsRepository::Update(const Shop& shop, int64_t expected_version,
+                                                   const std::string& actor_id, Deadline deadline) {
+  absl::StatusOr<Shop> updated = inner_.Update(shop, expected_version, actor_id, deadline);
+  if (updated.ok()) Invalidate(*updated);
+  return updated;
+}
+
 absl::StatusOr<Shop> CachedShopsRepository::ChangeStatus(const std::string& id,
                                                          const std::vector<std::string>& from,
                                                          const std::string& to_status,

@@ -1,9 +1,9 @@
 // Cache-aside in Redis for single-shop reads, in front of another ShopsRepository.
-// Keys: `shp:v2:id:<uuid>` and `shp:v2:slug:<slug>` hold the serialized comptoir.shops.v1.Shop
-// for a TTL with jitter. Fails open: when Redis errs or is down, reads go to the inner
-// repository and nothing fails. Lists pass through; every write drops the shop's entries
-// after it commits (a reader racing the write may re-store the old copy until the TTL: the
-// TTL bounds that staleness). Thread-safe.
+// Keys: `shp:v3:id:<uuid>` and `shp:v3:slug:<slug>` hold the serialized comptoir.shops.v1.Shop
+// (with its version, which updates check) for a TTL with jitter. Fails open: when Redis errs or is
+// down, reads go to the inner repository and nothing fails. Lists pass through; every write drops
+// the shop's entries after it commits (a reader racing the write may re-store the old copy until
+// the TTL: the TTL bounds that staleness). Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -50,6 +50,12 @@ class CachedShopsRepository : public ShopsRepository {
   }
   absl::StatusOr<Shop> SetOpeningHours(const std::string& id, const OpeningHours& hours,
                                        const std::string& actor_id, Deadline deadline) override;
+  absl::StatusOr<Shop> Update(const Shop& shop, int64_t expected_version,
+                              const std::string& actor_id, Deadline deadline) override;
+  absl::StatusOr<std::vector<Commune>> SearchCommunes(const std::string& query, int limit,
+                                                      Deadline deadline) override {
+    return inner_.SearchCommunes(query, limit, deadline);
+  }
   absl::StatusOr<Shop> ChangeStatus(const std::string& id, const std::vector<std::string>& from,
                                     const std::string& to_status, const Decision& decision,
                                     Deadline deadline) override;
@@ -57,8 +63,8 @@ class CachedShopsRepository : public ShopsRepository {
   // Drops the cached copies of `shop` (both keys); called after any change to it.
   void Invalidate(const Shop& shop);
 
-  static std::string IdKey(const std::string& id) { return "shp:v2:id:" + id; }
-  static std::string SlugKey(const std::string& slug) { return "shp:v2:slug:" + slug; }
+  static std::string IdKey(const std::string& id) { return "shp:v3:id:" + id; }
+  static std::string SlugKey(const std::string& slug) { return "shp:v3:slug:" + slug; }
 
  private:
   absl::StatusOr<Shop> Read(const std::string& key, Deadline deadline,

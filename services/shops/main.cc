@@ -12,9 +12,11 @@
 #include <cstring>
 #include <string>
 
+#include "account_directory.h"
 #include "cached_shops_repository.h"
 #include "comptoir/common/auth.h"
 #include "comptoir/common/config.h"
+#include "comptoir/common/grpc_channel.h"
 #include "comptoir/common/grpc_server.h"
 #include "comptoir/common/log.h"
 #include "comptoir/common/outbox.h"
@@ -49,6 +51,8 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
   if (!accounts_address.empty() && internal_credential.empty()) {
     env.AddError("INTERNAL_CREDENTIAL is required with ACCOUNTS_GRPC");
   }
+  const std::shared_ptr<grpc::ChannelCredentials> peer_credentials =
+      common::ClientChannelCredentialsFromEnv(env);
   env.ExitIfInvalid("comptoir-shops");
 
   const std::string pg_read_url = env.String("PG_READ_URL", "");
@@ -57,7 +61,16 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
   common::RedisPool redis(redis_options);
   shops::PgShopsRepository pg_repository(pg, pg_read.get());
   shops::CachedShopsRepository repository(pg_repository, redis, cache_ttl);
-  shops::ShopsService service(repository);
+  // One channel to accounts for the membership sync and the e-mail look-ups of new staff.
+  std::shared_ptr<grpc::Channel> accounts_channel =
+      accounts_address.empty() ? nullptr : grpc::CreateChannel(accounts_address, peer_credentials);
+  // Adding staff by e-mail asks accounts; without ACCOUNTS_GRPC it answers Unavailable.
+  std::unique_ptr<shops::GrpcAccountDirectory> account_directory;
+  if (accounts_channel) {
+    account_directory = std::make_unique<shops::GrpcAccountDirectory>(
+        accounts::v1::AccountsInternal::NewStub(accounts_channel), internal_credential);
+  }
+  shops::ShopsService service(repository, account_directory.get());
   // Every replica runs a relay: they share the work (SKIP LOCKED), and one left alone suffices.
   common::OutboxRelayOptions relay_options;
   relay_options.schema = "shops";
@@ -68,10 +81,7 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
     shops::MembershipSyncOptions sync_options;
     sync_options.internal_credential = internal_credential;
     membership_sync = std::make_unique<shops::MembershipSync>(
-        pg,
-        accounts::v1::AccountsInternal::NewStub(
-            grpc::CreateChannel(accounts_address, grpc::InsecureChannelCredentials())),
-        sync_options);
+        pg, accounts::v1::AccountsInternal::NewStub(accounts_channel), sync_options);
   } else {
     LOG_WARN("ACCOUNTS_GRPC not set: new shop memberships are not sent to accounts");
   }

@@ -42,6 +42,10 @@ class PgShopsRepository : public ShopsRepository {
                                                   Deadline deadline) override;
   absl::StatusOr<Shop> SetOpeningHours(const std::string& id, const OpeningHours& hours,
                                        const std::string& actor_id, Deadline deadline) override;
+  absl::StatusOr<Shop> Update(const Shop& shop, int64_t expected_version,
+                              const std::string& actor_id, Deadline deadline) override;
+  absl::StatusOr<std::vector<Commune>> SearchCommunes(const std::string& query, int limit,
+                                                      Deadline deadline) override;
   absl::StatusOr<Shop> ChangeStatus(const std::string& id, const std::vector<std::string>& from,
                                     const std::string& to_status, const Decision& decision,
                                     Deadline deadline) override;

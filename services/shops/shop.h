@@ -17,7 +17,9 @@ struct Commune {
   std::string department_code;
   double latitude = 0;  // centre of the commune
   double longitude = 0;
-  std::vector<std::string> postal_codes;  // every postal code of the commune
+  std::vector<std::string> postal_codes;  // every postal code of the commune, main one first
+  int population = 0;
+  std::string matched_postal_code = "";  // commune searches by postal code: the one matched
 };
 
 inline constexpr char kStatusPending[] = "pending";
@@ -75,7 +77,6 @@ struct Decision {
   std::string reason;
 };
 
-// Position after the last shop of a page, newest first.
 // Position after the last shop of a page: newest first, or nearest first (distance set).
 struct ShopCursor {
   absl::Time create_time = absl::UnixEpoch();
@@ -87,6 +88,7 @@ struct ShopQuery {
   std::string commune_insee;     // empty: any
   std::string department_code;   // empty: any
   std::string category;          // empty: any
+  std::string name_query = "";   // empty: any; else words of the name (accents, typos folded)
   std::optional<GeoPoint> near;  // set: within radius_km of it, nearest first
   double radius_km = 0;
   bool active_only = true;  // the public directory shows active shops only

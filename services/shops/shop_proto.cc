@@ -38,6 +38,7 @@ void ToProto(const Shop& shop, v1::Shop* out) {
   out->set_preparation_minutes(shop.preparation_minutes);
   ToProto(shop.opening_hours, out->mutable_opening_hours());
   out->set_status_reason(shop.status_reason);
+  out->set_version(shop.version);
 }
 
 void AddLiveFields(const Shop& shop, absl::Time now, v1::Shop* out) {
@@ -78,6 +79,7 @@ Shop FromProto(const v1::Shop& proto) {
   absl::StatusOr<OpeningHours> hours = ParseOpeningHours(proto.opening_hours(), "opening_hours");
   if (hours.ok()) shop.opening_hours = *std::move(hours);
   shop.status_reason = proto.status_reason();
+  shop.version = proto.version();
   return shop;
 }
 

@@ -32,6 +32,49 @@ NewShop FromRequest(const v1::Shop& in) {
   return shop;
 }
 
+// The fields of an update: the mask's paths, or every field set in `profile` without one
+// (AIP-134). Proto3 scalars have no presence: a field at its default counts as not set.
+std::vector<std::string> PatchPaths(const v1::UpdateShopRequest& request) {
+  if (request.has_update_mask()) {
+    return {request.update_mask().paths().begin(), request.update_mask().paths().end()};
+  }
+  const v1::Shop& p = request.profile();
+  std::vector<std::string> paths;
+  auto add_if = [&paths](bool set, const char* field) {
+    if (set) paths.emplace_back(field);
+  };
+  add_if(!p.name().empty(), "name");
+  add_if(!p.commune_insee().empty(), "commune_insee");
+  add_if(!p.category().empty(), "category");
+  add_if(!p.siret().empty(), "siret");
+  add_if(!p.description().empty(), "description");
+  add_if(!p.street_address().empty(), "street_address");
+  add_if(!p.postal_code().empty(), "postal_code");
+  add_if(p.has_latitude(), "latitude");
+  add_if(p.has_longitude(), "longitude");
+  add_if(!p.phone().empty(), "phone");
+  add_if(!p.email().empty(), "email");
+  add_if(!p.website().empty(), "website");
+  add_if(p.photo_urls_size() > 0, "photo_urls");
+  add_if(p.click_and_collect(), "click_and_collect");
+  add_if(p.preparation_minutes() != 0, "preparation_minutes");
+  add_if(p.has_opening_hours(), "opening_hours");
+  return paths;
+}
+
+void ToProto(const Commune& commune, v1::Commune* out) {
+  out->set_insee_code(commune.insee_code);
+  out->set_name(commune.name);
+  out->set_postal_code(!commune.matched_postal_code.empty() ? commune.matched_postal_code
+                       : commune.postal_codes.empty()       ? ""
+                                                            : commune.postal_codes.front());
+  out->set_department_code(commune.department_code);
+  out->set_latitude(commune.latitude);
+  out->set_longitude(commune.longitude);
+  out->set_population(commune.population);
+  for (const std::string& code : commune.postal_codes) out->add_postal_codes(code);
+}
+
 void ToProto(const Member& member, v1::ShopMember* out) {
   out->set_user_id(member.user_id);
   out->set_role(member.role);
@@ -73,9 +116,10 @@ grpc::ServerUnaryReactor* ShopsGrpc::ListShops(grpc::CallbackServerContext* cont
                                                const v1::ListShopsRequest* request,
                                                v1::ListShopsResponse* response) {
   return common::Offload(server_, context, [this, request, response](Deadline deadline) {
-    ListShopsParams params{request->commune(),    request->category(),   request->page_size(),
-                           request->page_token(), request->department(), request->near(),
-                           request->radius_km()};
+    ListShopsParams params{request->commune(),     request->category(),   request->page_size(),
+                           request->page_token(),  request->department(), request->near(),
+                           request->radius_km(),   request->q(),          request->open_now(),
+                           request->near_commune()};
     ASSIGN_OR_RETURN(ListShopsResult result, service_.ListShops(params, deadline));
     const absl::Time now = absl::Now();
     for (const Shop& shop : result.shops) {
@@ -85,6 +129,42 @@ grpc::ServerUnaryReactor* ShopsGrpc::ListShops(grpc::CallbackServerContext* cont
       if (shop.distance_km.has_value()) out->set_distance_km(*shop.distance_km);
     }
     response->set_next_page_token(result.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ShopsGrpc::UpdateShop(grpc::CallbackServerContext* context,
+                                                const v1::UpdateShopRequest* request,
+                                                v1::Shop* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(Caller caller, common::CallerOf(*context, verifier_));
+    ShopPatch patch{FromRequest(request->profile()), PatchPaths(*request)};
+    ASSIGN_OR_RETURN(Shop shop, service_.UpdateShop(request->shop(), patch, caller, deadline));
+    Respond(shop, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ShopsGrpc::ExportShops(grpc::CallbackServerContext* context,
+                                                 const v1::ExportShopsRequest* request,
+                                                 v1::ExportShopsResponse* response) {
+  return common::Offload(server_, context, [this, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(ShopsExport exported,
+                     service_.ExportShops(request->format(), request->department(), deadline));
+    response->set_content_type(std::move(exported.content_type));
+    response->set_content(std::move(exported.content));
+    response->set_shop_count(exported.shop_count);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ShopsGrpc::ListCommunes(grpc::CallbackServerContext* context,
+                                                  const v1::ListCommunesRequest* request,
+                                                  v1::ListCommunesResponse* response) {
+  return common::Offload(server_, context, [this, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(std::vector<Commune> communes,
+                     service_.ListCommunes(request->q(), request->page_size(), deadline));
+    for (const Commune& commune : communes) ToProto(commune, response->add_communes());
     return absl::OkStatus();
   });
 }
@@ -129,9 +209,13 @@ grpc::ServerUnaryReactor* ShopsGrpc::AddShopMember(grpc::CallbackServerContext* 
                                                    v1::ShopMember* response) {
   return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
     ASSIGN_OR_RETURN(Caller caller, common::CallerOf(*context, verifier_));
-    ASSIGN_OR_RETURN(Member member, service_.AddMember(request->shop(), request->member().user_id(),
-                                                       request->member().role(), caller, deadline));
+    const v1::ShopMember& member_in = request->member();
+    // By account id, or by the e-mail address of the account.
+    const std::string& who = member_in.user_id().empty() ? member_in.email() : member_in.user_id();
+    ASSIGN_OR_RETURN(Member member,
+                     service_.AddMember(request->shop(), who, member_in.role(), caller, deadline));
     ToProto(member, response);
+    if (member_in.user_id().empty()) response->set_email(member_in.email());
     return absl::OkStatus();
   });
 }

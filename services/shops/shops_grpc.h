@@ -24,6 +24,15 @@ class ShopsGrpc final : public v1::ShopService::CallbackService {
   grpc::ServerUnaryReactor* ListShops(grpc::CallbackServerContext* context,
                                       const v1::ListShopsRequest* request,
                                       v1::ListShopsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateShop(grpc::CallbackServerContext* context,
+                                       const v1::UpdateShopRequest* request,
+                                       v1::Shop* response) override;
+  grpc::ServerUnaryReactor* ExportShops(grpc::CallbackServerContext* context,
+                                        const v1::ExportShopsRequest* request,
+                                        v1::ExportShopsResponse* response) override;
+  grpc::ServerUnaryReactor* ListCommunes(grpc::CallbackServerContext* context,
+                                         const v1::ListCommunesRequest* request,
+                                         v1::ListCommunesResponse* response) override;
   grpc::ServerUnaryReactor* SetOpeningHours(grpc::CallbackServerContext* context,
                                             const v1::SetOpeningHoursRequest* request,
                                             v1::Shop* response) override;

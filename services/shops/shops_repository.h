@@ -50,6 +50,16 @@ class ShopsRepository {
   // Replaces the opening hours of shop `id` (UPDATED event by `actor_id`).
   virtual absl::StatusOr<Shop> SetOpeningHours(const std::string& id, const OpeningHours& hours,
                                                const std::string& actor_id, Deadline deadline) = 0;
+  // Writes the profile fields of `shop` (not its id, slug, status or create_time) if its
+  // version is still `expected_version` (Aborted otherwise: someone changed it meanwhile),
+  // bumps the version and emits an UPDATED event by `actor_id`. Returns the shop as stored.
+  virtual absl::StatusOr<Shop> Update(const Shop& shop, int64_t expected_version,
+                                      const std::string& actor_id, Deadline deadline) = 0;
+  // Communes whose folded name (accents, case, hyphens ignored) starts with `query`
+  // or has a word starting with it, or, when `query` is digits, with a postal code starting
+  // so; best first, at most `limit`.
+  virtual absl::StatusOr<std::vector<Commune>> SearchCommunes(const std::string& query, int limit,
+                                                              Deadline deadline) = 0;
   // Moves shop `id` to `to_status` if its status is one of `from`, records `decision`, emits
   // the matching event. FailedPrecondition (naming the current status) otherwise.
   virtual absl::StatusOr<Shop> ChangeStatus(const std::string& id,

@@ -1,17 +1,22 @@
-// End to end over real HTTP: a fresh database, the real comptoir-shops and comptoir-gateway
-// binaries on free ports, and requests as a client sends them.
+// End to end over real HTTP: a fresh database, the real comptoir-accounts (for staff added
+// by e-mail), comptoir-shops and comptoir-gateway binaries on free ports, and requests as a
+// client sends them.
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "comptoir/accounts/v1/accounts.pb.h"
 #include "comptoir/common/auth.h"
 #include "comptoir/common/status.h"
 #include "comptoir/shops/v1/shops.pb.h"
@@ -27,6 +32,16 @@ namespace comptoir::testing {
 namespace {
 
 using google::protobuf::Struct;
+
+// Great-circle distance in km (haversine, mean Earth radius), computed independently of the
+// service to check the distances it returns.
+double HaversineKm(double lat1, double lon1, double lat2, double lon2) {
+  constexpr double kRadians = M_PI / 180;
+  const double a = std::pow(std::sin((lat2 - lat1) * kRadians / 2), 2) +
+                   std::cos(lat1 * kRadians) * std::cos(lat2 * kRadians) *
+                       std::pow(std::sin((lon2 - lon1) * kRadians / 2), 2);
+  return 6371.0088 * 2 * std::asin(std::min(1.0, std::sqrt(a)));
+}
 using google::protobuf::util::JsonStringToMessage;
 
 // One stack for every case of this file: starting it takes a second or two.
@@ -66,21 +81,36 @@ class Stack {
     ASSIGN_OR_RETURN(redis_, ScratchRedis::Create());
     const std::string redis_url = redis_->url();
     const std::string public_keys = common::FormatPublicKey(key_);
+    const std::string internal = "e2e-shops-internal-credential-0123456789";
+    // Accounts signs with the key the test signs with, so tokens of either kind are trusted.
+    std::map<std::string, std::string> accounts_env = {
+        {"PG_URL", db_->RoleUrl("accounts")},
+        {"REDIS_URL", redis_url},
+        {"AUTH_SIGNING_KEYS", common::FormatSigningKey(key_)},
+        {"INTERNAL_CREDENTIAL", internal}};
+    RETURN_IF_ERROR(RunToCompletion(BinaryPath("comptoir-accounts"), {"migrate"}, accounts_env));
+    ASSIGN_OR_RETURN(StartedService accounts,
+                     StartService(BinaryPath("comptoir-accounts"), accounts_env));
+    accounts_ = std::move(accounts.process);
     std::map<std::string, std::string> shops_env = {{"PG_URL", db_->RoleUrl("shops")},
                                                     {"REDIS_URL", redis_url},
-                                                    {"AUTH_PUBLIC_KEYS", public_keys}};
+                                                    {"AUTH_PUBLIC_KEYS", public_keys},
+                                                    {"ACCOUNTS_GRPC", accounts.address()},
+                                                    {"INTERNAL_CREDENTIAL", internal}};
 
     RETURN_IF_ERROR(RunToCompletion(BinaryPath("comptoir-shops"), {"migrate"}, shops_env));
     ASSIGN_OR_RETURN(StartedService shops, StartService(BinaryPath("comptoir-shops"), shops_env));
     shops_ = std::move(shops.process);
-    ASSIGN_OR_RETURN(StartedGateway gateway,
-                     StartGateway("comptoir.shops.v1.ShopService=" + shops.address(),
-                                  {{"REDIS_URL", redis_url},
-                                   {"AUTH_PUBLIC_KEYS", public_keys},
-                                   // These cases read a shop right before and after moderation
-                                   // changes it; the micro-cache (2 s in production, by
-                                   // design) would answer the earlier state.
-                                   {"MICRO_CACHE_TTL", "0"}}));
+    ASSIGN_OR_RETURN(
+        StartedGateway gateway,
+        StartGateway(absl::StrCat("comptoir.shops.v1.ShopService=", shops.address(),
+                                  ",comptoir.accounts.v1.AccountService=", accounts.address()),
+                     {{"REDIS_URL", redis_url},
+                      {"AUTH_PUBLIC_KEYS", public_keys},
+                      // These cases read a shop right before and after moderation
+                      // changes it; the micro-cache (2 s in production, by
+                      // design) would answer the earlier state.
+                      {"MICRO_CACHE_TTL", "0"}}));
     gateway_ = std::move(gateway.process);
     http_port_ = gateway.http_port;
     return absl::OkStatus();
@@ -89,6 +119,7 @@ class Stack {
   const common::SigningKey key_ = common::GenerateSigningKey("e2e-key");
   std::unique_ptr<ScratchRedis> redis_;  // outlives the processes using it
   std::unique_ptr<ScratchDatabase> db_;
+  std::unique_ptr<ChildProcess> accounts_;
   std::unique_ptr<ChildProcess> shops_;
   std::unique_ptr<ChildProcess> gateway_;
   int http_port_ = 0;
@@ -317,6 +348,157 @@ TEST_F(ShopsEndToEnd, HealthAndMetricsAnswer) {
   HttpResponse metrics = Call("GET", "/metrics");
   EXPECT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.body.find("# TYPE"), std::string::npos);
+}
+
+TEST_F(ShopsEndToEnd, PatchUpdatesTheMaskedFieldsAndOthersAreRefused) {
+  comptoir::shops::v1::Shop shop = CreateActive(
+      R"({"name": "Quincaillerie Patch", "communeInsee": "71076", "category": "quincaillerie",
+          "siret": "73282932000074"})");
+  HttpResponse patched =
+      AsOwner("PATCH", "/v1/shops/" + shop.slug() + "?updateMask=description,phone",
+              R"({"description": "Outils et visserie", "phone": "03 85 12 34 56",
+                  "website": "not in the mask"})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  HttpResponse read = Call("GET", "/v1/shops/" + shop.slug());
+  ASSERT_EQ(read.status, 200);
+  comptoir::shops::v1::Shop after;
+  ASSERT_TRUE(JsonStringToMessage(read.body, &after).ok());
+  EXPECT_EQ(after.description(), "Outils et visserie");
+  EXPECT_EQ(after.phone(), "+33385123456");
+  EXPECT_EQ(after.website(), "");
+  EXPECT_EQ(after.slug(), shop.slug());
+
+  // Without a mask, the fields present in the body are the ones updated.
+  HttpResponse unmasked =
+      AsOwner("PATCH", "/v1/shops/" + shop.id(), R"({"preparationMinutes": 45})");
+  ASSERT_EQ(unmasked.status, 200) << unmasked.body;
+  EXPECT_EQ(Json(unmasked.body).fields().at("preparationMinutes").number_value(), 45);
+  EXPECT_EQ(Json(unmasked.body).fields().at("description").string_value(), "Outils et visserie");
+
+  ExpectProblem(CallAs(kOther, "PATCH", "/v1/shops/" + shop.id(), R"({"name": "Pirate"})"), 403);
+  ExpectProblem(Call("PATCH", "/v1/shops/" + shop.id(), R"({"name": "Anonyme"})"), 401);
+  HttpResponse bad = AsOwner("PATCH", "/v1/shops/" + shop.id(),
+                             R"({"phone": "12", "website": "ftp://x.fr", "siret": "1"})");
+  ExpectProblem(bad, 400);
+  EXPECT_EQ(ProblemFields(Json(bad.body)),
+            (std::vector<std::string>{"profile.siret", "profile.phone", "profile.website"}));
+  // Approved: the SIRET is the admin's to change.
+  ExpectProblem(AsOwner("PATCH", "/v1/shops/" + shop.id(), R"({"siret": "35600000000048"})"), 403);
+  EXPECT_EQ(AsAdmin("PATCH", "/v1/shops/" + shop.id(), R"({"siret": "35600000000048"})").status,
+            200);
+}
+
+TEST_F(ShopsEndToEnd, OwnerAddsAndRemovesStaffByEmail) {
+  comptoir::shops::v1::Shop shop = CreateActive(
+      R"({"name": "Fleuriste Staff", "communeInsee": "71076", "category": "fleuriste",
+          "siret": "73282932000074"})");
+  const std::string email =
+      absl::StrCat("vendeuse-", absl::ToUnixMicros(absl::Now()), "@example.fr");
+  HttpResponse signed_up = Call(
+      "POST", "/v1/accounts",
+      absl::StrCat(R"({"email": ")", email,
+                   R"(", "displayName": "Vendeuse", "password": "un mot de passe solide 42"})"));
+  ASSERT_EQ(signed_up.status, 200) << signed_up.body;
+  comptoir::accounts::v1::Account account;
+  ASSERT_TRUE(JsonStringToMessage(signed_up.body, &account).ok()) << signed_up.body;
+
+  // Only owners may add, and nobody else learns whether the address has an account.
+  ExpectProblem(CallAs(kOther, "POST", "/v1/shops/" + shop.id() + "/members",
+                       absl::StrCat(R"({"email": ")", email, R"("})")),
+                403);
+  HttpResponse unknown =
+      AsOwner("POST", "/v1/shops/" + shop.id() + "/members", R"({"email": "personne@example.fr"})");
+  ExpectProblem(unknown, 400);
+  EXPECT_EQ(ProblemFields(Json(unknown.body)), std::vector<std::string>{"member.email"});
+
+  HttpResponse added = AsOwner(
+      "POST", "/v1/shops/" + shop.id() + "/members",
+      absl::StrCat(R"({"email": ")", absl::AsciiStrToUpper(email), R"(", "role": "staff"})"));
+  ASSERT_EQ(added.status, 200) << added.body;
+  EXPECT_EQ(Json(added.body).fields().at("userId").string_value(), account.id());
+  // The new staff member edits the shop; staff of no shop cannot.
+  EXPECT_EQ(CallAs(account.id(), "PATCH", "/v1/shops/" + shop.id(),
+                   R"({"description": "Bouquets du jour"})")
+                .status,
+            200);
+  HttpResponse removed = AsOwner("DELETE", "/v1/shops/" + shop.id() + "/members/" + email);
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  ExpectProblem(
+      CallAs(account.id(), "PATCH", "/v1/shops/" + shop.id(), R"({"description": "Plus membre"})"),
+      403);
+}
+
+TEST_F(ShopsEndToEnd, RadiusAroundACommuneIsExactNearestFirstWithDistances) {
+  // Vesoul (centre), Lure and Luxeuil (~26 km), Héricourt (~46 km): around Vesoul within 30 km.
+  const std::vector<std::string> communes = {"70550", "70310", "70311", "70285"};
+  std::vector<std::pair<double, std::string>> expected;
+  for (const std::string& insee : communes) {
+    comptoir::shops::v1::Shop shop =
+        CreateActive(absl::StrCat(R"({"name": "Primeur )", insee, R"(", "communeInsee": ")", insee,
+                                  R"(", "category": "primeur", "siret": "73282932000074"})"));
+    const double d = HaversineKm(47.6323, 6.1523, shop.latitude(), shop.longitude());
+    if (d <= 30) expected.push_back({d, shop.id()});
+  }
+  std::sort(expected.begin(), expected.end());
+  ASSERT_EQ(expected.size(), 3u);
+  HttpResponse around = Call("GET", "/v1/shops?nearCommune=70550&radiusKm=30&category=primeur");
+  ASSERT_EQ(around.status, 200) << around.body;
+  comptoir::shops::v1::ListShopsResponse list;
+  ASSERT_TRUE(JsonStringToMessage(around.body, &list).ok());
+  ASSERT_EQ(list.shops_size(), 3) << around.body;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(list.shops(i).id(), expected[i].second) << i;
+    EXPECT_NEAR(list.shops(i).distance_km(), expected[i].first, 1e-6);
+  }
+  // Name search through HTTP: case and a typo do not matter.
+  HttpResponse named = Call("GET", "/v1/shops?q=PRIMMEUR&department=70");
+  ASSERT_EQ(named.status, 200) << named.body;
+  ASSERT_TRUE(JsonStringToMessage(named.body, &list).ok());
+  EXPECT_EQ(list.shops_size(), 4) << named.body;
+  HttpResponse none = Call("GET", "/v1/shops?q=librairie&department=70");
+  ASSERT_TRUE(JsonStringToMessage(none.body, &list).ok());
+  EXPECT_EQ(list.shops_size(), 0) << none.body;
+  ExpectProblem(Call("GET", "/v1/shops?nearCommune=99999&near=47.6,6.1"), 400);
+}
+
+TEST_F(ShopsEndToEnd, CommuneLookUpFindsBesanconFromItsFirstLetters) {
+  HttpResponse found = Call("GET", "/v1/communes?q=besan");
+  ASSERT_EQ(found.status, 200) << found.body;
+  comptoir::shops::v1::ListCommunesResponse communes;
+  ASSERT_TRUE(JsonStringToMessage(found.body, &communes).ok());
+  ASSERT_GE(communes.communes_size(), 1);
+  EXPECT_EQ(communes.communes(0).name(), "Besançon");
+  EXPECT_EQ(communes.communes(0).insee_code(), "25056");
+  EXPECT_EQ(communes.communes(0).postal_code(), "25000");
+  HttpResponse by_code = Call("GET", "/v1/communes?q=39200&page_size=3");
+  ASSERT_EQ(by_code.status, 200) << by_code.body;
+  ASSERT_TRUE(JsonStringToMessage(by_code.body, &communes).ok());
+  ASSERT_GE(communes.communes_size(), 1);
+  EXPECT_EQ(communes.communes(0).name(), "Saint-Claude");
+  ExpectProblem(Call("GET", "/v1/communes?q=b"), 400);
+}
+
+TEST_F(ShopsEndToEnd, ExportGivesTheDirectoryAsCsvAndJsonLd) {
+  CreateActive(R"({"name": "Librairie Export", "communeInsee": "58145", "category": "librairie",
+                   "siret": "73282932000074", "openingHours": {"weekly": [{"weekday": 2,
+                   "ranges": [{"open": "09:00", "close": "12:00"}]}]}})");
+  HttpResponse csv = Call("GET", "/v1/shops:export?format=csv&department=58");
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  comptoir::shops::v1::ExportShopsResponse exported;
+  ASSERT_TRUE(JsonStringToMessage(csv.body, &exported).ok());
+  EXPECT_EQ(exported.content_type(), "text/csv; charset=utf-8");
+  EXPECT_EQ(exported.content().rfind("id,slug,name,", 0), 0u);
+  EXPECT_NE(exported.content().find("Librairie Export"), std::string::npos);
+  EXPECT_NE(exported.content().find("Tu 09:00-12:00"), std::string::npos);
+
+  HttpResponse jsonld = Call("GET", "/v1/shops:export?format=jsonld&department=58");
+  ASSERT_EQ(jsonld.status, 200) << jsonld.body;
+  ASSERT_TRUE(JsonStringToMessage(jsonld.body, &exported).ok());
+  EXPECT_EQ(exported.content_type(), "application/ld+json");
+  Struct document = Json(exported.content());
+  EXPECT_EQ(document.fields().at("@type").string_value(), "ItemList");
+  EXPECT_NE(exported.content().find("\"OpeningHoursSpecification\""), std::string::npos);
+  ExpectProblem(Call("GET", "/v1/shops:export?format=xml"), 400);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // In-memory ShopsRepository for unit tests of the shops domain and transport.
-// Knows two communes (Dijon 21231, Lormes 58145) and records the events a real repository
-// would put in the outbox. Thread-safe.
+// Knows two communes (Dijon 21231, Lormes 58145; commune searches fold names like Slugify) and
+// records the events a real repository would put in the outbox. Thread-safe.
 #pragma once
 
 #include <algorithm>
@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "shop_rules.h"
 #include "shops_repository.h"
+#include "shops_service.h"
 
 namespace comptoir::shops {
 
@@ -87,6 +88,10 @@ class FakeShopsRepository : public ShopsRepository {
       if (!query.department_code.empty() && s.department_code != query.department_code) continue;
       if (!query.commune_insee.empty() && s.commune_insee != query.commune_insee) continue;
       if (!query.category.empty() && s.category != query.category) continue;
+      if (!query.name_query.empty() &&
+          Slugify(s.name).find(Slugify(query.name_query)) == std::string::npos) {
+        continue;
+      }
       if (query.active_only && s.status != kStatusActive) continue;
       if (s.status == kStatusClosed) continue;
       if (query.after && !query.near &&
@@ -182,6 +187,41 @@ class FakeShopsRepository : public ShopsRepository {
       return s;
     }
     return absl::NotFoundError("no shop");
+  }
+
+  absl::StatusOr<Shop> Update(const Shop& shop, int64_t expected_version, const std::string&,
+                              Deadline) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Shop& s : shops_) {
+      if (s.id != shop.id) continue;
+      if (s.version != expected_version) return absl::AbortedError("changed meanwhile");
+      Shop updated = shop;
+      updated.slug = s.slug;
+      updated.status = s.status;
+      updated.status_reason = s.status_reason;
+      updated.create_time = s.create_time;
+      updated.commune_name = shop.commune_insee == "21231" ? "Dijon" : "Lormes";
+      updated.department_code = shop.commune_insee.substr(0, 2);
+      updated.version = s.version + 1;
+      updated.distance_km = std::nullopt;
+      s = updated;
+      events_.push_back({"updated", s.id, s.status, s.version});
+      return s;
+    }
+    return absl::NotFoundError("no shop");
+  }
+
+  absl::StatusOr<std::vector<Commune>> SearchCommunes(const std::string& query, int limit,
+                                                      Deadline deadline) override {
+    std::vector<Commune> out;
+    for (const char* insee : {"21231", "58145"}) {
+      Commune c = **FindCommune(insee, deadline);
+      const bool by_code = c.postal_codes.front().rfind(query, 0) == 0;
+      if (by_code) c.matched_postal_code = c.postal_codes.front();
+      if (by_code || Slugify(c.name).rfind(Slugify(query), 0) == 0) out.push_back(c);
+      if (static_cast<int>(out.size()) == limit) break;
+    }
+    return out;
   }
 
   // Test set-up: adds a member directly.
