@@ -1,5 +1,6 @@
 #include "catalogue_grpc.h"
 
+#include "absl/strings/str_cat.h"
 #include "product_proto.h"
 
 namespace comptoir::catalogue {
@@ -86,6 +87,7 @@ grpc::ServerUnaryReactor* CatalogueGrpc::SearchProducts(grpc::CallbackServerCont
     params.page_size = request->page_size();
     params.page_token = request->page_token();
     params.facets = request->facets();
+    params.open_now = request->open_now();
     ASSIGN_OR_RETURN(SearchResult result, service_.SearchProducts(params, deadline));
     for (const Product& product : result.products) ToProto(product, response->add_products());
     response->set_next_page_token(result.next_page_token);
@@ -99,6 +101,41 @@ grpc::ServerUnaryReactor* CatalogueGrpc::SearchProducts(grpc::CallbackServerCont
     facets(result.categories, response->mutable_category_facets());
     facets(result.labels, response->mutable_label_facets());
     facets(result.departments, response->mutable_department_facets());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CatalogueGrpc::ImportProducts(grpc::CallbackServerContext* context,
+                                                        const v1::ImportProductsRequest* request,
+                                                        v1::ImportJob* response) {
+  return common::Offload(server_, context, [=, this](Deadline deadline) {
+    ASSIGN_OR_RETURN(common::Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(ImportJob job,
+                     imports_.Import(caller, request->shop(), request->csv(), deadline));
+    ToProto(job, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CatalogueGrpc::GetImport(grpc::CallbackServerContext* context,
+                                                   const v1::GetImportRequest* request,
+                                                   v1::ImportJob* response) {
+  return common::Offload(server_, context, [=, this](Deadline deadline) {
+    ASSIGN_OR_RETURN(common::Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(ImportJob job, imports_.Get(caller, request->import(), deadline));
+    ToProto(job, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CatalogueGrpc::ExportProducts(grpc::CallbackServerContext* context,
+                                                        const v1::ExportProductsRequest* request,
+                                                        v1::ExportProductsResponse* response) {
+  return common::Offload(server_, context, [=, this](Deadline deadline) {
+    ASSIGN_OR_RETURN(common::Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(std::string csv, imports_.Export(caller, request->shop(), deadline));
+    response->set_csv(std::move(csv));
+    response->set_filename(absl::StrCat("produits-", request->shop(), ".csv"));
     return absl::OkStatus();
   });
 }

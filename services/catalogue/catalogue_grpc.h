@@ -10,14 +10,15 @@
 #include "comptoir/catalogue/v1/catalogue.grpc.pb.h"
 #include "comptoir/common/auth.h"
 #include "comptoir/common/grpc_server.h"
+#include "product_import.h"
 
 namespace comptoir::catalogue {
 
 class CatalogueGrpc final : public v1::CatalogueService::CallbackService {
  public:
-  CatalogueGrpc(CatalogueService& service, const common::TokenVerifier& verifier,
-                common::GrpcServer& server)
-      : service_(service), verifier_(verifier), server_(server) {}
+  CatalogueGrpc(CatalogueService& service, ProductImports& imports,
+                const common::TokenVerifier& verifier, common::GrpcServer& server)
+      : service_(service), imports_(imports), verifier_(verifier), server_(server) {}
 
   grpc::ServerUnaryReactor* CreateProduct(grpc::CallbackServerContext* context,
                                           const v1::CreateProductRequest* request,
@@ -37,9 +38,19 @@ class CatalogueGrpc final : public v1::CatalogueService::CallbackService {
   grpc::ServerUnaryReactor* SearchProducts(grpc::CallbackServerContext* context,
                                            const v1::SearchProductsRequest* request,
                                            v1::SearchProductsResponse* response) override;
+  grpc::ServerUnaryReactor* ImportProducts(grpc::CallbackServerContext* context,
+                                           const v1::ImportProductsRequest* request,
+                                           v1::ImportJob* response) override;
+  grpc::ServerUnaryReactor* GetImport(grpc::CallbackServerContext* context,
+                                      const v1::GetImportRequest* request,
+                                      v1::ImportJob* response) override;
+  grpc::ServerUnaryReactor* ExportProducts(grpc::CallbackServerContext* context,
+                                           const v1::ExportProductsRequest* request,
+                                           v1::ExportProductsResponse* response) override;
 
  private:
   CatalogueService& service_;
+  ProductImports& imports_;
   const common::TokenVerifier& verifier_;
   common::GrpcServer& server_;
 };

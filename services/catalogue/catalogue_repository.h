@@ -2,6 +2,7 @@
 // Implementation: PgCatalogueRepository. Implementations are thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "comptoir/common/deadline.h"
 #include "product.h"
+#include "product_csv.h"
 
 namespace comptoir::catalogue {
 
@@ -36,6 +38,7 @@ struct SearchQuery {
   int page_size = 20;
   std::optional<SearchCursor> after;
   bool facets = false;
+  std::optional<absl::Time> open_at;  // only shops open at this instant (whole minutes)
 };
 
 struct FacetCount {
@@ -52,6 +55,27 @@ struct SearchPage {
 struct ProductPage {
   std::vector<Product> products;
   std::optional<std::string> next_sku;  // the last SKU of this page when another follows
+};
+
+// An import of a CSV file (see product_csv.h and CatalogueService::ImportProducts).
+struct ImportJob {
+  std::string id;
+  std::string shop_id;
+  std::string created_by;
+  std::string state;  // queued | validating | applying | succeeded | failed
+  int lines_read = 0, lines_validated = 0, lines_applied = 0;
+  int created = 0, updated = 0;
+  int error_count = 0;
+  std::vector<CsvError> errors;
+  std::string encoding;
+  std::string message;
+  absl::Time create_time;
+  absl::Time update_time;
+};
+
+struct ImportCounts {
+  int created = 0, updated = 0;
+  std::vector<std::string> product_ids;  // every product written
 };
 
 struct StockLine {
@@ -81,6 +105,11 @@ class CatalogueRepository {
   virtual absl::StatusOr<Product> Insert(const Product& product, Deadline deadline) = 0;
   // NotFound when no product has this id (whatever its visibility).
   virtual absl::StatusOr<Product> FindById(const std::string& id, Deadline deadline) = 0;
+  // Like FindById, but always the stored row, never a cached copy: read-modify-write paths
+  // copy the fields they do not change from it.
+  virtual absl::StatusOr<Product> FindCurrent(const std::string& id, Deadline deadline) {
+    return FindById(id, deadline);
+  }
   // Stores every settable field of `product` when its stored version is `expected_version`
   // and bumps the version. Aborted when the version moved on, NotFound when it is gone.
   virtual absl::StatusOr<Product> Update(const Product& product, int64_t expected_version,
@@ -93,6 +122,31 @@ class CatalogueRepository {
                                                  Deadline deadline) = 0;
   // Visible products of active shops only.
   virtual absl::StatusOr<SearchPage> Search(const SearchQuery& query, Deadline deadline) = 0;
+
+  // Creates or updates (by SKU) every product of `shop_id` in one transaction, or none.
+  // `on_applied` is called with the number written so far, every few hundred products.
+  virtual absl::StatusOr<ImportCounts> ApplyImport(const std::string& shop_id,
+                                                   const std::vector<Product>& products,
+                                                   const std::function<void(int)>& on_applied,
+                                                   Deadline deadline) = 0;
+  // Every product of a shop, hidden ones too, by SKU; at most `limit`.
+  virtual absl::StatusOr<std::vector<Product>> AllOfShop(const std::string& shop_id, int limit,
+                                                         Deadline deadline) = 0;
+
+  // Import jobs. Create stores the file with the job; `running` creates it claimed by the
+  // caller (state validating) instead of queued.
+  virtual absl::StatusOr<ImportJob> CreateImportJob(const ImportJob& job, const std::string& csv,
+                                                    bool running, Deadline deadline) = 0;
+  virtual absl::StatusOr<ImportJob> FindImportJob(const std::string& id, Deadline deadline) = 0;
+  // Claims the oldest queued job, or a running one whose lease ran out (its runner died),
+  // for `lease`; returns it with its file. nullopt when none waits.
+  virtual absl::StatusOr<std::optional<std::pair<ImportJob, std::string>>> ClaimImportJob(
+      absl::Duration lease, Deadline deadline) = 0;
+  // Records state and counters (and renews the lease) while the job runs.
+  virtual absl::Status UpdateImportProgress(const ImportJob& job, absl::Duration lease,
+                                            Deadline deadline) = 0;
+  // Records the outcome (final state, counts, errors) and drops the file.
+  virtual absl::Status FinishImportJob(const ImportJob& job, Deadline deadline) = 0;
 
   // All lines or none; idempotent by order id (a replay returns the stored reservation with
   // `replayed`). FailedPrecondition when a tracked product has too little stock, NotFound

@@ -241,7 +241,7 @@ absl::StatusOr<Product> CatalogueService::UpdateProduct(const common::Caller& ca
   }
   RETURN_IF_ERROR(violations.ToStatus());
   ASSIGN_OR_RETURN(Product product,
-                   repository_.FindById(absl::AsciiStrToLower(changes.id), deadline));
+                   repository_.FindCurrent(absl::AsciiStrToLower(changes.id), deadline));
   if (!IsMember(caller, product.shop_id)) {
     if (!caller.authenticated()) return CheckShopWriter(caller, product.shop_id);
     if (!PubliclyVisible(product)) {
@@ -260,7 +260,7 @@ absl::Status CatalogueService::DeleteProduct(const common::Caller& caller, const
                                              int64_t version, Deadline deadline) {
   RETURN_IF_ERROR(CheckUuid(id, "product"));
   if (version < 0) return common::InvalidField("version", "must not be negative");
-  ASSIGN_OR_RETURN(Product product, repository_.FindById(absl::AsciiStrToLower(id), deadline));
+  ASSIGN_OR_RETURN(Product product, repository_.FindCurrent(absl::AsciiStrToLower(id), deadline));
   if (!IsMember(caller, product.shop_id) && caller.authenticated() && !PubliclyVisible(product)) {
     return absl::NotFoundError(absl::StrCat("no product \"", id, "\""));
   }
@@ -354,6 +354,9 @@ absl::StatusOr<SearchResult> CatalogueService::SearchProducts(const SearchParams
   query.max_price = params.max_price;
   query.in_stock = params.in_stock;
   query.facets = params.facets;
+  // Whole minutes: hours are set to the minute, and searches of one minute share a cache key.
+  if (params.open_now)
+    query.open_at = absl::FromUnixSeconds(absl::ToUnixSeconds(clock_()) / 60 * 60);
   ASSIGN_OR_RETURN(SearchPage page, repository_.Search(query, deadline));
   SearchResult result;
   result.products = std::move(page.products);

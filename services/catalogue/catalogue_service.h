@@ -4,6 +4,7 @@
 // CatalogueRepository, so unit tests run it over a fake. Thread-safe when the repository is.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct SearchParams {
   int page_size = 0;
   std::string page_token{};
   bool facets = false;
+  bool open_now = false;  // only products of shops open at the time of the search
 };
 
 struct SearchResult {
@@ -54,7 +56,10 @@ class CatalogueService {
   static constexpr int kMaxReservationLines = 100;
   static constexpr int64_t kMaxLineQuantity = 10000;
 
-  explicit CatalogueService(CatalogueRepository& repository) : repository_(repository) {}
+  // `clock` gives the time "open now" means (tests inject theirs).
+  explicit CatalogueService(CatalogueRepository& repository,
+                            std::function<absl::Time()> clock = absl::Now)
+      : repository_(repository), clock_(std::move(clock)) {}
 
   // Members of `shop_id` (and admins) only. Output-only fields of `product` are ignored.
   absl::StatusOr<Product> CreateProduct(const common::Caller& caller, const std::string& shop_id,
@@ -85,6 +90,7 @@ class CatalogueService {
 
  private:
   CatalogueRepository& repository_;
+  const std::function<absl::Time()> clock_;
 };
 
 // Unauthenticated when anonymous, PermissionDenied unless a member of the shop or an admin.

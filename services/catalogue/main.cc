@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string>
 
+#include "absl/strings/ascii.h"
+#include "cached_catalogue_repository.h"
 #include "catalogue_grpc.h"
 #include "catalogue_service.h"
 #include "comptoir/common/auth.h"
@@ -19,7 +21,9 @@
 #include "comptoir/common/pg_pool.h"
 #include "comptoir/common/redis_pool.h"
 #include "comptoir/common/service_main.h"
+#include "opening_hours.h"
 #include "pg_catalogue_repository.h"
+#include "product_import.h"
 #include "shop_events.h"
 
 namespace {
@@ -43,26 +47,50 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
   common::RedisPool redis(redis_options);
   std::unique_ptr<common::PgPool> pg_read =
       common::MakeReadPool(env.String("PG_READ_URL", ""), pg_options);
-  catalogue::PgCatalogueRepository repository(pg, pg_read.get());
+  // "Open now" evaluates the shops' hours with the shops service's own rules (linked from
+  // comptoir_shops_lib until opening_hours moves to services/common).
+  catalogue::PgCatalogueRepository storage(
+      pg, pg_read.get(), [](const std::string& bytes, absl::Time at) {
+        shops::v1::OpeningHours proto;
+        if (!proto.ParseFromString(bytes)) return false;
+        absl::StatusOr<shops::OpeningHours> hours =
+            shops::ParseOpeningHours(proto, "opening_hours");
+        return hours.ok() && shops::IsOpenAt(*hours, at, shops::ParisTimeZone());
+      });
+  catalogue::CatalogueCacheOptions cache_options;
+  cache_options.product_ttl = std::chrono::seconds(env.Int("CACHE_PRODUCT_TTL_S", 300, 1, 86400));
+  cache_options.search_ttl = std::chrono::seconds(env.Int("CACHE_SEARCH_TTL_S", 30, 1, 3600));
+  catalogue::CachedCatalogueRepository repository(storage, redis, cache_options);
   catalogue::CatalogueService service(repository);
+  catalogue::ProductImports imports(repository);
+  catalogue::ImportWorker import_worker(imports);
+  imports.SetWaker([&import_worker] { import_worker.Wake(); });
 
   // Shops' events feed the projection that decides which products are public.
   common::EventConsumerOptions consumer_options;
   consumer_options.stream = "events:shops";
   consumer_options.group = "catalogue";
   consumer_options.schema = "catalogue";
+  // The projection changed in the consumer's transaction: drop what showed the old shop.
+  consumer_options.after_commit = [&repository](const common::StreamEvent& event) {
+    if (std::optional<std::string> shop = catalogue::ShopOfEvent(event)) {
+      repository.InvalidateShop(*shop);
+    }
+  };
   common::EventConsumer shop_events(pg, redis, consumer_options, catalogue::HandleShopEvent);
 
   server_options.readiness = [&pg] {
     return pg.Ping(common::DeadlineIn(std::chrono::milliseconds(1000)));
   };
   common::GrpcServer server(server_options);
-  catalogue::CatalogueGrpc catalogue_grpc(service, verifier, server);
+  catalogue::CatalogueGrpc catalogue_grpc(service, imports, verifier, server);
   catalogue::StockInternalGrpc stock_grpc(service, internal_credential, server);
   server.AddService(&catalogue_grpc);
   server.AddService(&stock_grpc);
   shop_events.Start();
+  import_worker.Start();
   const int exit_code = common::ServeUntilTerminated(server);
+  import_worker.Stop();
   shop_events.Stop();
   return exit_code;
 }

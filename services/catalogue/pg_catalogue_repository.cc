@@ -1,13 +1,17 @@
 #include "pg_catalogue_repository.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "comptoir/catalogue/v1/catalogue.pb.h"
+#include "comptoir/common/status.h"
 
 namespace comptoir::catalogue {
 namespace {
@@ -99,14 +103,62 @@ Reservation LoadReservation(pqxx::work& tx, const std::string& order_id, const s
 // state.
 constexpr char kUpsertShopSql[] =
     "INSERT INTO catalogue.shops AS s (id, slug, name, status, commune_insee, "
-    "department_code, latitude, longitude, category, hours_summary, source_version) "
-    "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::float8, $8::float8, $9, $10, $11::bigint) "
+    "department_code, latitude, longitude, category, hours_summary, source_version, "
+    "opening_hours) "
+    "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::float8, $8::float8, $9, $10, $11::bigint, $12) "
     "ON CONFLICT (id) DO UPDATE SET slug = EXCLUDED.slug, name = EXCLUDED.name, "
     "status = EXCLUDED.status, commune_insee = EXCLUDED.commune_insee, "
     "department_code = EXCLUDED.department_code, latitude = EXCLUDED.latitude, "
     "longitude = EXCLUDED.longitude, category = EXCLUDED.category, "
     "hours_summary = EXCLUDED.hours_summary, source_version = EXCLUDED.source_version, "
+    "opening_hours = EXCLUDED.opening_hours, "
     "update_time = now() WHERE s.source_version <= EXCLUDED.source_version";
+
+constexpr char kImportJobColumns[] =
+    "id::text, shop_id::text, created_by, state, lines_read, lines_validated, lines_applied, "
+    "created_count, updated_count, error_count, errors, encoding, message, "
+    "(extract(epoch from create_time) * 1000000)::bigint, "
+    "(extract(epoch from update_time) * 1000000)::bigint";
+constexpr int kImportJobColumnCount = 15;
+
+ImportJob RowToImportJob(const pqxx::row& row) {
+  ImportJob job;
+  job.id = row[0].as<std::string>();
+  job.shop_id = row[1].as<std::string>();
+  job.created_by = row[2].as<std::string>();
+  job.state = row[3].as<std::string>();
+  job.lines_read = row[4].as<int>();
+  job.lines_validated = row[5].as<int>();
+  job.lines_applied = row[6].as<int>();
+  job.created = row[7].as<int>();
+  job.updated = row[8].as<int>();
+  job.error_count = row[9].as<int>();
+  const pqxx::binarystring errors(row[10]);
+  v1::ImportJob stored;
+  if (stored.ParseFromArray(errors.data(), static_cast<int>(errors.size()))) {
+    for (const v1::ImportError& e : stored.errors()) {
+      job.errors.push_back({e.line(), e.column(), e.reason()});
+    }
+  }
+  job.encoding = row[11].as<std::string>();
+  job.message = row[12].as<std::string>();
+  job.create_time = absl::FromUnixMicros(row[13].as<int64_t>());
+  job.update_time = absl::FromUnixMicros(row[14].as<int64_t>());
+  return job;
+}
+
+std::string SerializedErrors(const ImportJob& job) {
+  v1::ImportJob stored;
+  for (const CsvError& e : job.errors) {
+    v1::ImportError* error = stored.add_errors();
+    error->set_line(e.line);
+    error->set_column(e.column);
+    error->set_reason(e.reason);
+  }
+  return stored.SerializeAsString();
+}
+
+std::string Seconds(absl::Duration d) { return absl::StrCat(absl::ToDoubleSeconds(d)); }
 
 std::string DoubleText(double value) {
   char buffer[64];
@@ -162,6 +214,43 @@ std::vector<common::PreparedStatement> PgCatalogueRepository::Statements() {
       {"cat_stock_give_back",
        "UPDATE catalogue.products SET stock = stock + $2::bigint, version = version + 1, "
        "update_time = now() WHERE id = $1::uuid AND stock_tracked"},
+      // Imports write every settable column of a known SKU (its version moves on) or create it.
+      {"cat_product_upsert",
+       absl::StrCat("INSERT INTO catalogue.products AS p (shop_id, ", kSettableColumns,
+                    ") VALUES ($1::uuid, ", SettableValues(2),
+                    ") ON CONFLICT (shop_id, sku) DO "
+                    "UPDATE SET (",
+                    kSettableColumns, ") = ROW(", SettableValues(2),
+                    "), version = p.version + 1, update_time = now() "
+                    "RETURNING p.id::text, p.version = 1")},
+      {"cat_product_all_of_shop",
+       absl::StrCat("SELECT ", kProductColumns, " FROM catalogue.products p", kShopJoin,
+                    "WHERE p.shop_id = $1::uuid ORDER BY p.sku LIMIT $2")},
+      {"cat_import_create",
+       absl::StrCat("INSERT INTO catalogue.import_jobs (shop_id, created_by, state, csv, "
+                    "lease_until) VALUES ($1::uuid, $2, $3, $4, CASE WHEN $3 = 'queued' THEN "
+                    "NULL ELSE now() + make_interval(secs => $5::float8) END) RETURNING ",
+                    kImportJobColumns)},
+      {"cat_import_find", absl::StrCat("SELECT ", kImportJobColumns,
+                                       " FROM catalogue.import_jobs WHERE id = $1::uuid")},
+      {"cat_import_claim",
+       absl::StrCat("UPDATE catalogue.import_jobs SET state = 'validating', lines_read = 0, "
+                    "lines_validated = 0, lines_applied = 0, update_time = now(), "
+                    "lease_until = now() + make_interval(secs => $1::float8) WHERE id = ("
+                    "SELECT id FROM catalogue.import_jobs WHERE state = 'queued' OR "
+                    "(state IN ('validating', 'applying') AND lease_until < now()) "
+                    "ORDER BY create_time FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING ",
+                    kImportJobColumns, ", csv")},
+      {"cat_import_progress",
+       "UPDATE catalogue.import_jobs SET state = $2, lines_read = $3, lines_validated = $4, "
+       "lines_applied = $5, encoding = $6, update_time = now(), "
+       "lease_until = now() + make_interval(secs => $7::float8) "
+       "WHERE id = $1::uuid AND state NOT IN ('succeeded', 'failed')"},
+      {"cat_import_finish",
+       "UPDATE catalogue.import_jobs SET state = $2, lines_read = $3, lines_validated = $4, "
+       "lines_applied = $5, created_count = $6, updated_count = $7, error_count = $8, "
+       "errors = $9, encoding = $10, message = $11, csv = NULL, lease_until = NULL, "
+       "update_time = now() WHERE id = $1::uuid"},
       {"cat_reservation_finish",
        "UPDATE catalogue.stock_reservations SET state = $2, update_time = now() "
        "WHERE order_id = $1::uuid AND state = 'reserved' RETURNING order_id"},
@@ -198,7 +287,8 @@ void UpsertShopProjection(pqxx::work& tx, const ShopInfo& shop, int64_t source_v
       shop.longitude ? std::optional<std::string>(DoubleText(*shop.longitude)) : std::nullopt;
   tx.exec_params(kUpsertShopSql, shop.id, shop.slug, shop.name, shop.status, shop.commune_insee,
                  shop.department_code, lat ? lat->c_str() : nullptr, lon ? lon->c_str() : nullptr,
-                 shop.category, shop.hours_summary, source_version);
+                 shop.category, shop.hours_summary, source_version,
+                 pqxx::binarystring(shop.opening_hours.data(), shop.opening_hours.size()));
 }
 
 absl::Status PgCatalogueRepository::UpsertShop(const ShopInfo& shop, int64_t source_version,
@@ -269,22 +359,44 @@ absl::StatusOr<ProductPage> PgCatalogueRepository::ListByShop(const std::string&
   });
 }
 
+absl::StatusOr<std::vector<std::string>> PgCatalogueRepository::ShopsOpenAt(absl::Time at,
+                                                                            Deadline deadline) {
+  if (!open_at_) return absl::UnimplementedError("open_now is not available on this server");
+  {
+    std::lock_guard<std::mutex> lock(open_mu_);
+    if (open_cached_at_ == at) return open_cached_;
+  }
+  return read_pool_.Run<std::vector<std::string>>(
+      deadline, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
+        std::vector<std::string> open;
+        for (const pqxx::row& row : tx.exec("SELECT id::text, opening_hours FROM catalogue.shops "
+                                            "WHERE status = 'active' AND opening_hours <> ''")) {
+          if (open_at_(pqxx::binarystring(row[1]).str(), at))
+            open.push_back(row[0].as<std::string>());
+        }
+        std::lock_guard<std::mutex> lock(open_mu_);
+        open_cached_at_ = at;
+        open_cached_ = open;
+        return open;
+      });
+}
+
 absl::StatusOr<SearchPage> PgCatalogueRepository::Search(const SearchQuery& query,
                                                          Deadline deadline) {
+  std::vector<std::string> open_shops;
+  if (query.open_at.has_value()) {
+    ASSIGN_OR_RETURN(open_shops, ShopsOpenAt(*query.open_at, deadline));
+  }
   return read_pool_.Run<SearchPage>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<SearchPage> {
     const bool text = !query.words.empty();
     const bool located = query.latitude.has_value() && query.longitude.has_value();
-    // Typo tolerance on whole words: "camenbert" is 0.54 similar to "camembert", while
-    // "camem" is only 0.25 similar to "campagne" (the non-strict word similarity, which
-    // matches parts of words, gives 0.5 there and lets short queries match nonsense).
-    if (text) tx.exec("SET LOCAL pg_trgm.strict_word_similarity_threshold = 0.45");
-    // With a LIMIT on the candidates, the planner likes a sequential scan that computes
-    // trigram similarity on every row until enough match (268 ms for "fromage" over 50k
-    // products); the two indexes OR-ed in a bitmap take 13 ms. Scoped to this transaction.
-    if (text) tx.exec("SET LOCAL enable_seqscan = off");
-
     std::string tsquery;
     std::string folded_text;
+    // Typo tolerance costs a trigram index scan, a recheck and a similarity per candidate:
+    // it is only paid when the words as typed match nothing (FTS first, trigrams as the
+    // fallback). The choice depends on the query and the catalogue only, so every page of
+    // a search makes the same one.
+    bool typo_mode = false;
     if (text) {
       // Whole words stem; the last one is also a prefix, for type-ahead. Words hold letters
       // and digits only (the service splits on everything else), so to_tsquery sees no syntax.
@@ -295,26 +407,53 @@ absl::StatusOr<SearchPage> PgCatalogueRepository::Search(const SearchQuery& quer
             last ? absl::StrCat("to_tsquery('catalogue.fr', ", tx.quote(query.words[i] + ":*"), ")")
                  : absl::StrCat("plainto_tsquery('catalogue.fr', ", tx.quote(query.words[i]), ")"));
       }
-      // Parsed and folded once, then inlined as constants: written as function calls they
-      // would be evaluated again for every candidate row.
-      pqxx::result parsed =
-          tx.exec(absl::StrCat("SELECT (", absl::StrJoin(parts, " && "), ")::text, catalogue.fold(",
-                               tx.quote(query.text), ")"));
+      // One round trip: the settings of this transaction, the query parsed and folded (then
+      // inlined as constants), and whether any product matches it as typed.
+      // "camenbert" is 0.54 similar to "camembert" as whole words, while "camem" is only
+      // 0.25 similar to "campagne" (the non-strict word similarity, which matches parts of
+      // words, gives 0.5 there and lets short queries match nonsense). With a LIMIT on the
+      // candidates, the planner likes a sequential scan computing similarity on every row
+      // until enough match; the indexes take a fraction of that.
+      const std::string ts = absl::StrJoin(parts, " && ");
+      pqxx::result parsed = tx.exec(absl::StrCat(
+          "SET LOCAL pg_trgm.strict_word_similarity_threshold = 0.45; "
+          "SET LOCAL enable_seqscan = off; SELECT (",
+          ts, ")::text, catalogue.fold(", tx.quote(query.text),
+          "), EXISTS (SELECT 1 FROM catalogue.products WHERE search_document @@ (", ts, "))"));
       tsquery = absl::StrCat(tx.quote(parsed[0][0].as<std::string>()), "::tsquery");
       folded_text = tx.quote(parsed[0][1].as<std::string>());
+      typo_mode = !parsed[0][2].as<bool>();
     }
-    const std::string distance =
-        located ? absl::StrCat("(2 * 6371000 * asin(sqrt(power(sin(radians(s.latitude - ",
+    // Distances are a property of shops: computed once a shop in a subquery (about a
+    // thousand rows), never once a product, and the radius filters shops before products.
+    const std::string haversine =
+        located ? absl::StrCat("(2 * 6371000 * asin(sqrt(power(sin(radians(latitude - ",
                                DoubleText(*query.latitude), ") / 2), 2) + cos(radians(",
                                DoubleText(*query.latitude),
-                               ")) * cos(radians(s.latitude)) * power(sin(radians(s.longitude - ",
+                               ")) * cos(radians(latitude)) * power(sin(radians(longitude - ",
                                DoubleText(*query.longitude), ") / 2), 2))))")
                 : std::string("NULL::float8");
+    std::string shops_where = "status = 'active'";
+    if (located && query.radius_km > 0) {
+      // A bounding box first: indexable, and it tells the planner how few shops remain (it
+      // cannot estimate the distance test), so it fetches their products by shop.
+      const double dlat = query.radius_km / 111.2;
+      const double dlon =
+          query.radius_km / (111.2 * std::max(0.01, std::cos(*query.latitude * M_PI / 180)));
+      absl::StrAppend(&shops_where, " AND latitude BETWEEN ", DoubleText(*query.latitude - dlat),
+                      " AND ", DoubleText(*query.latitude + dlat), " AND longitude BETWEEN ",
+                      DoubleText(*query.longitude - dlon), " AND ",
+                      DoubleText(*query.longitude + dlon), " AND ", haversine,
+                      " <= ", DoubleText(query.radius_km * 1000));
+    }
+    const std::string shops =
+        absl::StrCat("(SELECT id, name, status, commune_insee, department_code, ", haversine,
+                     " AS distance FROM catalogue.shops WHERE ", shops_where, ") s");
 
-    std::vector<std::string> where = {"p.visible", "s.status = 'active'"};
+    std::vector<std::string> where = {"p.visible"};
     if (text) {
-      where.push_back(absl::StrCat("(p.search_document @@ (", tsquery, ") OR p.name_folded %>> ",
-                                   folded_text, ")"));
+      where.push_back(typo_mode ? absl::StrCat("p.name_folded %>> ", folded_text)
+                                : absl::StrCat("p.search_document @@ (", tsquery, ")"));
     }
     if (!query.category.empty()) where.push_back("p.category = " + tx.quote(query.category));
     if (!query.label.empty()) {
@@ -329,55 +468,95 @@ absl::StatusOr<SearchPage> PgCatalogueRepository::Search(const SearchQuery& quer
     if (!query.department_code.empty()) {
       where.push_back("s.department_code = " + tx.quote(query.department_code));
     }
-    if (located && query.radius_km > 0) {
-      where.push_back(absl::StrCat(distance, " <= ", DoubleText(query.radius_km * 1000)));
-    }
     if (query.min_price > 0) where.push_back(absl::StrCat("p.price_cents >= ", query.min_price));
     if (query.max_price > 0) where.push_back(absl::StrCat("p.price_cents <= ", query.max_price));
     if (query.in_stock) where.push_back("(NOT p.stock_tracked OR p.stock > 0)");
+    if (query.open_at.has_value()) {
+      where.push_back(absl::StrCat("p.shop_id = ANY(",
+                                   tx.quote(absl::StrCat("{", absl::StrJoin(open_shops, ","), "}")),
+                                   "::uuid[])"));
+    }
 
-    const std::string rank = text ? absl::StrCat("(ts_rank_cd(p.search_document, ", tsquery,
-                                                 ")::float8 + strict_word_similarity(", folded_text,
-                                                 ", p.name_folded)::float8)")
-                                  : std::string("0::float8");
+    const std::string rank =
+        !text ? std::string("0::float8")
+        : typo_mode
+            ? absl::StrCat("strict_word_similarity(", folded_text, ", p.name_folded)::float8")
+            : absl::StrCat("ts_rank_cd(p.search_document, ", tsquery, ")::float8");
     // The candidate set: filtered, and bounded when a text query has to be ranked.
     const std::string candidates = absl::StrCat(
         "candidates AS (SELECT p.id, p.category, p.labels, s.department_code, p.price_cents, "
         "p.create_time, ",
-        rank, " AS rank, ", distance,
-        " AS distance FROM catalogue.products p "
-        "JOIN catalogue.shops s ON s.id = p.shop_id WHERE ",
-        absl::StrJoin(where, " AND "),
+        rank, " AS rank, s.distance FROM catalogue.products p JOIN ", shops,
+        " ON s.id = p.shop_id WHERE ", absl::StrJoin(where, " AND "),
         text ? absl::StrCat(" LIMIT ", kMaxRankedCandidates) : std::string(), ")");
 
-    std::string key;
+    // Every sort orders by (key, id) ascending; `order` is the same order on the columns
+    // themselves, which the btree indexes serve (newest, price up and down).
+    std::string key, order;
     switch (query.sort) {
       case SearchSort::kRelevance:
         key = "-rank";
         break;
       case SearchSort::kPriceAsc:
         key = "price_cents::float8";
+        order = "p.price_cents, p.id";
         break;
       case SearchSort::kPriceDesc:
         key = "-price_cents::float8";
+        order = "p.price_cents DESC, p.id";
         break;
       case SearchSort::kDistance:
         key = "coalesce(distance, 1e12)";
         break;
       case SearchSort::kNewest:
         key = "-(extract(epoch from create_time) * 1000000)::float8";
+        order = "p.create_time DESC, p.id";
         break;
     }
-    const std::string after =
-        query.after ? absl::StrCat("WHERE (key, id) > (", DoubleText(query.after->key),
-                                   "::float8, ", tx.quote(query.after->id), "::uuid)")
-                    : std::string();
-    const std::string sql = absl::StrCat(
-        "WITH ", candidates, ", page AS (SELECT id, key, distance FROM (SELECT id, ", key,
-        " AS key, distance FROM candidates) k ", after, " ORDER BY key, id LIMIT ",
-        query.page_size + 1, ") SELECT ", kProductColumns,
-        ", page.key, page.distance FROM page JOIN catalogue.products p ON p.id = page.id",
-        kShopJoin, "ORDER BY page.key, page.id");
+    std::string sql;
+    if (!text && !order.empty()) {
+      // Without words to rank, walk the sort's index and stop after one page instead of
+      // sorting the whole filtered set.
+      std::vector<std::string> page_where = where;
+      if (query.after.has_value()) {
+        const std::string id = absl::StrCat(tx.quote(query.after->id), "::uuid");
+        const auto k = static_cast<int64_t>(query.after->key);
+        switch (query.sort) {
+          case SearchSort::kPriceAsc:
+            page_where.push_back(
+                absl::StrCat("(p.price_cents, p.id) > (", k, "::bigint, ", id, ")"));
+            break;
+          case SearchSort::kPriceDesc:
+            page_where.push_back(absl::StrCat("p.price_cents <= ", -k, " AND (p.price_cents < ", -k,
+                                              " OR p.id > ", id, ")"));
+            break;
+          default: {  // newest: the key is minus the creation time in microseconds
+            const std::string at =
+                absl::StrCat("(timestamptz 'epoch' + ", -k, "::bigint * interval '1 microsecond')");
+            page_where.push_back(absl::StrCat("p.create_time <= ", at, " AND (p.create_time < ", at,
+                                              " OR p.id > ", id, ")"));
+          }
+        }
+      }
+      std::string column_key = key;
+      absl::StrReplaceAll({{"price_cents", "p.price_cents"}, {"create_time", "p.create_time"}},
+                          &column_key);
+      sql = absl::StrCat("SELECT ", kProductColumns, ", ", column_key,
+                         ", s.distance FROM catalogue.products p JOIN ", shops,
+                         " ON s.id = p.shop_id WHERE ", absl::StrJoin(page_where, " AND "),
+                         " ORDER BY ", order, " LIMIT ", query.page_size + 1);
+    } else {
+      const std::string after =
+          query.after ? absl::StrCat("WHERE (key, id) > (", DoubleText(query.after->key),
+                                     "::float8, ", tx.quote(query.after->id), "::uuid)")
+                      : std::string();
+      sql = absl::StrCat(
+          "WITH ", candidates, ", page AS (SELECT id, key, distance FROM (SELECT id, ", key,
+          " AS key, distance FROM candidates) k ", after, " ORDER BY key, id LIMIT ",
+          query.page_size + 1, ") SELECT ", kProductColumns,
+          ", page.key, page.distance FROM page JOIN catalogue.products p ON p.id = page.id",
+          kShopJoin, "ORDER BY page.key, page.id");
+    }
 
     SearchPage page;
     double last_key = 0;
@@ -412,6 +591,86 @@ absl::StatusOr<SearchPage> PgCatalogueRepository::Search(const SearchQuery& quer
       }
     }
     return page;
+  });
+}
+
+absl::StatusOr<ImportCounts> PgCatalogueRepository::ApplyImport(
+    const std::string& shop_id, const std::vector<Product>& products,
+    const std::function<void(int)>& on_applied, Deadline deadline) {
+  return pool_.Run<ImportCounts>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<ImportCounts> {
+    ImportCounts counts;
+    for (std::size_t i = 0; i < products.size(); ++i) {
+      pqxx::result r = ExecWithProduct(tx, "cat_product_upsert", products[i], shop_id);
+      counts.product_ids.push_back(r[0][0].as<std::string>());
+      ++(r[0][1].as<bool>() ? counts.created : counts.updated);
+      if (on_applied && (i + 1) % 250 == 0) on_applied(static_cast<int>(i + 1));
+    }
+    if (on_applied) on_applied(static_cast<int>(products.size()));
+    return counts;
+  });
+}
+
+absl::StatusOr<std::vector<Product>> PgCatalogueRepository::AllOfShop(const std::string& shop_id,
+                                                                      int limit,
+                                                                      Deadline deadline) {
+  return pool_.Run<std::vector<Product>>(
+      deadline, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<Product>> {
+        std::vector<Product> products;
+        for (const pqxx::row& row : tx.exec_prepared("cat_product_all_of_shop", shop_id, limit)) {
+          products.push_back(RowToProduct(row));
+        }
+        return products;
+      });
+}
+
+absl::StatusOr<ImportJob> PgCatalogueRepository::CreateImportJob(const ImportJob& job,
+                                                                 const std::string& csv,
+                                                                 bool running, Deadline deadline) {
+  return pool_.Run<ImportJob>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<ImportJob> {
+    const pqxx::binarystring file(csv.data(), csv.size());
+    pqxx::result r =
+        tx.exec_prepared("cat_import_create", job.shop_id, job.created_by,
+                         running ? "validating" : "queued", file, Seconds(absl::Minutes(5)));
+    return RowToImportJob(r[0]);
+  });
+}
+
+absl::StatusOr<ImportJob> PgCatalogueRepository::FindImportJob(const std::string& id,
+                                                               Deadline deadline) {
+  return pool_.Run<ImportJob>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<ImportJob> {
+    pqxx::result r = tx.exec_prepared("cat_import_find", id);
+    if (r.empty()) return absl::NotFoundError(absl::StrCat("no import \"", id, "\""));
+    return RowToImportJob(r[0]);
+  });
+}
+
+absl::StatusOr<std::optional<std::pair<ImportJob, std::string>>>
+PgCatalogueRepository::ClaimImportJob(absl::Duration lease, Deadline deadline) {
+  using Claimed = std::optional<std::pair<ImportJob, std::string>>;
+  return pool_.Run<Claimed>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<Claimed> {
+    pqxx::result r = tx.exec_prepared("cat_import_claim", Seconds(lease));
+    if (r.empty()) return Claimed();
+    const pqxx::binarystring file(r[0][kImportJobColumnCount]);
+    return Claimed(std::make_pair(RowToImportJob(r[0]), file.str()));
+  });
+}
+
+absl::Status PgCatalogueRepository::UpdateImportProgress(const ImportJob& job, absl::Duration lease,
+                                                         Deadline deadline) {
+  return pool_.RunStatus(deadline, [&](pqxx::work& tx) {
+    tx.exec_prepared("cat_import_progress", job.id, job.state, job.lines_read, job.lines_validated,
+                     job.lines_applied, job.encoding, Seconds(lease));
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PgCatalogueRepository::FinishImportJob(const ImportJob& job, Deadline deadline) {
+  return pool_.RunStatus(deadline, [&](pqxx::work& tx) {
+    const std::string errors = SerializedErrors(job);
+    tx.exec_prepared("cat_import_finish", job.id, job.state, job.lines_read, job.lines_validated,
+                     job.lines_applied, job.created, job.updated, job.error_count,
+                     pqxx::binarystring(errors.data(), errors.size()), job.encoding, job.message);
+    return absl::OkStatus();
   });
 }
 

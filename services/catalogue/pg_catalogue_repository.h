@@ -3,6 +3,8 @@
 // named prepared statements. Thread-safe (the pool is).
 #pragma once
 
+#include <functional>
+#include <mutex>
 #include <vector>
 
 #include "catalogue_repository.h"
@@ -22,11 +24,19 @@ class PgCatalogueRepository : public CatalogueRepository {
  public:
   // At most this many matches of a text query are ranked: ranking cost stays bounded for
   // common terms, at the price of ranking an arbitrary subset when more match.
-  static constexpr int kMaxRankedCandidates = 2000;
+  static constexpr int kMaxRankedCandidates = 500;
 
-  // `read_pool`, when given, serves Search from a replica.
-  explicit PgCatalogueRepository(common::PgPool& pool, common::PgPool* read_pool = nullptr)
-      : pool_(pool), read_pool_(read_pool != nullptr ? *read_pool : pool) {}
+  // Whether a shop with these opening hours (a serialized comptoir.shops.v1.OpeningHours,
+  // empty when it published none) is open at an instant.
+  using OpenAt = std::function<bool(const std::string& opening_hours, absl::Time at)>;
+
+  // `read_pool`, when given, serves Search from a replica. Without `open_at`, searches
+  // for shops open now are refused (Unimplemented).
+  explicit PgCatalogueRepository(common::PgPool& pool, common::PgPool* read_pool = nullptr,
+                                 OpenAt open_at = nullptr)
+      : pool_(pool),
+        read_pool_(read_pool != nullptr ? *read_pool : pool),
+        open_at_(std::move(open_at)) {}
 
   // The named statements this repository runs; give them to the pool's options.
   static std::vector<common::PreparedStatement> Statements();
@@ -43,6 +53,20 @@ class PgCatalogueRepository : public CatalogueRepository {
                                          const std::string& after_sku, int page_size,
                                          Deadline deadline) override;
   absl::StatusOr<SearchPage> Search(const SearchQuery& query, Deadline deadline) override;
+  absl::StatusOr<ImportCounts> ApplyImport(const std::string& shop_id,
+                                           const std::vector<Product>& products,
+                                           const std::function<void(int)>& on_applied,
+                                           Deadline deadline) override;
+  absl::StatusOr<std::vector<Product>> AllOfShop(const std::string& shop_id, int limit,
+                                                 Deadline deadline) override;
+  absl::StatusOr<ImportJob> CreateImportJob(const ImportJob& job, const std::string& csv,
+                                            bool running, Deadline deadline) override;
+  absl::StatusOr<ImportJob> FindImportJob(const std::string& id, Deadline deadline) override;
+  absl::StatusOr<std::optional<std::pair<ImportJob, std::string>>> ClaimImportJob(
+      absl::Duration lease, Deadline deadline) override;
+  absl::Status UpdateImportProgress(const ImportJob& job, absl::Duration lease,
+                                    Deadline deadline) override;
+  absl::Status FinishImportJob(const ImportJob& job, Deadline deadline) override;
   absl::StatusOr<Reservation> Reserve(const std::string& order_id,
                                       const std::vector<StockLine>& lines,
                                       Deadline deadline) override;
@@ -54,8 +78,16 @@ class PgCatalogueRepository : public CatalogueRepository {
   absl::StatusOr<Reservation> Finish(const std::string& order_id, const std::string& to,
                                      Deadline deadline);
 
+  // The ids of the active shops open at `at`, evaluated over every active shop's hours
+  // and kept for the minute (hours change rarely; statuses are filtered separately).
+  absl::StatusOr<std::vector<std::string>> ShopsOpenAt(absl::Time at, Deadline deadline);
+
   common::PgPool& pool_;
   common::PgPool& read_pool_;
+  const OpenAt open_at_;
+  std::mutex open_mu_;
+  absl::Time open_cached_at_ = absl::InfinitePast();  // guarded by open_mu_
+  std::vector<std::string> open_cached_;              // guarded by open_mu_
 };
 
 }  // namespace comptoir::catalogue

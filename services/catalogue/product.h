@@ -26,6 +26,7 @@ struct ShopInfo {
   std::optional<double> longitude;
   std::string category;
   std::string hours_summary;
+  std::string opening_hours{};  // serialized comptoir.shops.v1.OpeningHours; empty: none
 };
 
 struct Product {

@@ -72,6 +72,38 @@ void ToProto(const Reservation& reservation, v1::StockReservation* out) {
   }
 }
 
+void ToProto(const ImportJob& job, v1::ImportJob* out) {
+  out->set_id(job.id);
+  out->set_shop(job.shop_id);
+  static const std::pair<const char*, v1::ImportJob::State> kStates[] = {
+      {"queued", v1::ImportJob::QUEUED},
+      {"validating", v1::ImportJob::VALIDATING},
+      {"applying", v1::ImportJob::APPLYING},
+      {"succeeded", v1::ImportJob::SUCCEEDED},
+      {"failed", v1::ImportJob::FAILED}};
+  for (const auto& [name, state] : kStates) {
+    if (job.state == name) out->set_state(state);
+  }
+  out->set_lines_read(job.lines_read);
+  out->set_lines_validated(job.lines_validated);
+  out->set_lines_applied(job.lines_applied);
+  out->set_created(job.created);
+  out->set_updated(job.updated);
+  for (const CsvError& e : job.errors) {
+    v1::ImportError* error = out->add_errors();
+    error->set_line(e.line);
+    error->set_column(e.column);
+    error->set_reason(e.reason);
+  }
+  out->set_error_count(job.error_count);
+  out->set_encoding(job.encoding);
+  out->set_message(job.message);
+  *out->mutable_create_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(job.create_time));
+  *out->mutable_update_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(job.update_time));
+}
+
 ShopInfo FromSnapshot(const shops::v1::ShopSnapshot& s) {
   ShopInfo shop;
   shop.id = s.id();
@@ -86,6 +118,7 @@ ShopInfo FromSnapshot(const shops::v1::ShopSnapshot& s) {
     shop.longitude = s.longitude();
   }
   shop.category = s.category();
+  if (s.has_opening_hours()) shop.opening_hours = s.opening_hours().SerializeAsString();
   return shop;
 }
 

@@ -10,6 +10,7 @@ namespace comptoir::catalogue {
 void ToProto(const Product& product, v1::Product* out);
 Product FromProto(const v1::Product& proto);
 void ToProto(const Reservation& reservation, v1::StockReservation* out);
+void ToProto(const ImportJob& job, v1::ImportJob* out);
 // The projection row of a shop snapshot published by the shops service.
 ShopInfo FromSnapshot(const shops::v1::ShopSnapshot& snapshot);
 

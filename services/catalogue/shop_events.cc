@@ -1,5 +1,6 @@
 #include "shop_events.h"
 
+#include "absl/strings/ascii.h"
 #include "comptoir/shops/v1/events.pb.h"
 #include "pg_catalogue_repository.h"
 #include "product_proto.h"
@@ -20,6 +21,15 @@ absl::Status HandleShopEvent(const common::StreamEvent& event, pqxx::work& tx) {
   }
   UpsertShopProjection(tx, shop, shop_event.shop().version());
   return absl::OkStatus();
+}
+
+std::optional<std::string> ShopOfEvent(const common::StreamEvent& event) {
+  if (event.type != kShopEventType) return std::nullopt;
+  shops::v1::ShopEvent shop_event;
+  if (!shop_event.ParseFromString(event.payload) || !LooksLikeUuid(shop_event.shop().id())) {
+    return std::nullopt;
+  }
+  return absl::AsciiStrToLower(shop_event.shop().id());
 }
 
 }  // namespace comptoir::catalogue

@@ -2,7 +2,9 @@
 // the `events:shops` stream (comptoir.shops.v1.ShopEvent). Stateless; thread-safe.
 #pragma once
 
+#include <optional>
 #include <pqxx/pqxx>
+#include <string>
 
 #include "absl/status/status.h"
 #include "comptoir/common/event_consumer.h"
@@ -16,5 +18,8 @@ inline constexpr char kShopEventType[] = "comptoir.shops.v1.ShopEvent";
 // poison by the consumer). Suspending or closing a shop hides its products from searches at
 // once, since searches join the projection.
 absl::Status HandleShopEvent(const common::StreamEvent& event, pqxx::work& tx);
+
+// The (lower-case) id of the shop a shop event is about; nullopt for other events.
+std::optional<std::string> ShopOfEvent(const common::StreamEvent& event);
 
 }  // namespace comptoir::catalogue

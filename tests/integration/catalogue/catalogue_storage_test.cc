@@ -387,5 +387,45 @@ TEST_F(CatalogueStorageTest, ReservationsAreAllOrNothingAndIdempotent) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(CatalogueStorageTest, OpenNowKeepsOnlyProductsOfShopsOpenAtTheTimeOfTheSearch) {
+  // The hours rules belong to the shops service (tested there); a fake stands for them.
+  std::vector<absl::Time> asked;
+  PgCatalogueRepository repository(*pool_, nullptr, [&](const std::string& hours, absl::Time at) {
+    asked.push_back(at);
+    return hours == "always-open";
+  });
+  const absl::Time now = absl::FromUnixSeconds(1795000000) + absl::Seconds(42);
+  CatalogueService service(repository, [now] { return now; });
+  ShopInfo open{kDijonShop,
+                "fromagerie-dijon",
+                "Fromagerie de Dijon",
+                "active",
+                "21231",
+                "21",
+                47.3220,
+                5.0415,
+                "fromagerie",
+                ""};
+  open.opening_hours = "always-open";
+  ShopInfo closed{kBesanconShop, "cave-besancon", "Cave de Besançon", "active", "25056", "25",
+                  47.2380,       6.0244,          "caviste",          ""};
+  closed.opening_hours = "closed-today";
+  ASSERT_OK(service.ApplyShop(open, 2, Soon()));
+  ASSERT_OK(service.ApplyShop(closed, 2, Soon()));
+  SeedCheeses();
+
+  ASSERT_OK_AND_ASSIGN(SearchResult all, service.SearchProducts({.q = "fromage"}, Soon()));
+  EXPECT_EQ(all.products.size(), 2u);  // Époisses (Dijon) and Morbier (Besançon)
+  ASSERT_OK_AND_ASSIGN(SearchResult open_now,
+                       service.SearchProducts({.q = "fromage", .open_now = true}, Soon()));
+  ASSERT_EQ(open_now.products.size(), 1u);
+  EXPECT_EQ(open_now.products[0].sku, "EPOISSES");
+  ASSERT_FALSE(asked.empty());
+  EXPECT_EQ(asked.back(), absl::FromUnixSeconds(1795000042 / 60 * 60));  // the minute
+  // Without an evaluator, the filter is refused rather than ignored.
+  EXPECT_THAT(service_->SearchProducts({.open_now = true}, Soon()),
+              StatusIs(absl::StatusCode::kUnimplemented));
+}
+
 }  // namespace
 }  // namespace comptoir::catalogue
