@@ -3,8 +3,8 @@
 // search, against the published optimum / best-known, with gaps and times. Also a realistic
 // rural case: deliveries over the communes of Saone-et-Loire from a depot in Macon.
 //
-//   routing_bench DATA_DIR [--tsp-seconds=2] [--vrptw-seconds=8] [--seed=1]
-//                 [--vehicle-cost=1000] [--communes=data/communes-bfc.csv]
+//   routing_bench DATA_DIR [--tsp-seconds=1.9] [--vrptw-seconds=9.5] [--seed=1]
+//                 [--vehicle-cost=10000] [--communes=data/communes-bfc.csv]
 //                 [--only=tsplib|solomon|rural]
 // DATA_DIR holds tsplib/*.tsp + tsplib/optimal.csv and solomon/*.txt + solomon/best_known.csv
 // (the repo's data/benchmarks, or ../shared/data/benchmarks).
@@ -28,12 +28,15 @@ namespace {
 
 struct Args {
   std::string data_dir;
-  double tsp_seconds = 2;
-  double vrptw_seconds = 8;
+  // Just under the targets (2 s a TSPLIB instance, 10 s a Solomon one): the budget is checked
+  // between iterations, so a run overshoots it by up to one iteration.
+  double tsp_seconds = 1.9;
+  double vrptw_seconds = 9.5;
   uint64_t seed = 1;
   std::string communes = "data/communes-bfc.csv";
   std::string only;
-  double vehicle_cost = 1000;
+  // Solomon ranks fewer vehicles first: a vehicle must outweigh any distance it could save.
+  double vehicle_cost = 10000;
 };
 
 std::vector<std::string> SplitCsv(const std::string& line, char sep = ',') {
@@ -248,6 +251,12 @@ void RunRural(const Args& args) {
   auto t0 = std::chrono::steady_clock::now();
   const routing::Solution base = routing::Construct(problem);
   const double base_time = Seconds(t0);
+  // The service plans with at most 2 s (POST /v1/rounds:plan); the longer budget shows what
+  // more time would buy.
+  t0 = std::chrono::steady_clock::now();
+  const routing::Solution quick =
+      routing::Solve(problem, {.seed = args.seed, .time_budget = absl::Seconds(2)});
+  const double quick_time = Seconds(t0);
   t0 = std::chrono::steady_clock::now();
   const routing::Solution solved = routing::Solve(
       problem, {.seed = args.seed, .time_budget = absl::Seconds(args.vrptw_seconds)});
@@ -259,6 +268,9 @@ void RunRural(const Args& args) {
   std::printf("%-12s %8s %9s %11s %7s\n", "", "vehicles", "km", "unassigned", "time_s");
   std::printf("%-12s %8d %9.1f %11zu %7.3f\n", "construction", base.vehicles_used,
               base.distance / 1000, base.unassigned.size(), base_time);
+  std::printf("%-12s %8d %9.1f %11zu %7.3f%s\n", "solved 2 s", quick.vehicles_used,
+              quick.distance / 1000, quick.unassigned.size(), quick_time,
+              routing::CheckSolution(problem, quick).ok() ? "" : "  INFEASIBLE");
   std::printf("%-12s %8d %9.1f %11zu %7.3f%s\n", "solved", solved.vehicles_used,
               solved.distance / 1000, solved.unassigned.size(), time,
               routing::CheckSolution(problem, solved).ok() ? "" : "  INFEASIBLE");

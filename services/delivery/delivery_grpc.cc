@@ -28,8 +28,7 @@ google::protobuf::Timestamp ToTimestamp(absl::Time t) {
 void ToProto(const Slot& slot, int remaining, v1::Slot* out) {
   out->set_id(slot.Id());
   out->set_kind(slot.kind == SlotKind::kPickup ? v1::SLOT_KIND_PICKUP : v1::SLOT_KIND_DELIVERY);
-  out->set_date(
-      absl::StrFormat("%04d-%02d-%02d", slot.day.year(), slot.day.month(), slot.day.day()));
+  out->set_date(IsoDate(slot.day));
   *out->mutable_start_time() = ToTimestamp(slot.start);
   *out->mutable_end_time() = ToTimestamp(slot.end);
   *out->mutable_cutoff_time() = ToTimestamp(slot.cutoff);
@@ -37,7 +36,223 @@ void ToProto(const Slot& slot, int remaining, v1::Slot* out) {
   out->set_remaining(remaining);
 }
 
+void ToProto(const Zone& z, v1::DeliveryZone* out) {
+  out->set_id(z.id);
+  out->set_name(z.name);
+  for (const std::string& c : z.communes) out->add_communes(c);
+  for (const std::string& d : z.departments) out->add_departments(d);
+  out->set_radius_km(z.radius_km);
+  out->set_fee_cents(z.fee_cents);
+  out->set_minimum_order_cents(z.minimum_order_cents);
+  out->set_free_delivery_threshold_cents(z.free_delivery_threshold_cents);
+}
+
+void ToProto(const routing::GeoPoint& p, common::v1::GeoPoint* out) {
+  out->set_latitude(p.latitude);
+  out->set_longitude(p.longitude);
+}
+
+v1::StopStatus ToProto(StopStatus status) {
+  switch (status) {
+    case StopStatus::kPlanned:
+      return v1::STOP_STATUS_PLANNED;
+    case StopStatus::kPickedUp:
+      return v1::STOP_STATUS_PICKED_UP;
+    case StopStatus::kDelivered:
+      return v1::STOP_STATUS_DELIVERED;
+    case StopStatus::kFailed:
+      return v1::STOP_STATUS_FAILED;
+    case StopStatus::kCancelled:
+      return v1::STOP_STATUS_CANCELLED;
+  }
+  return v1::STOP_STATUS_UNSPECIFIED;
+}
+
+void ToProto(const StopRecord& stop, v1::Stop* out) {
+  const Job& job = stop.job;
+  out->set_id(stop.id);
+  out->set_round(stop.round_id);
+  out->set_position(stop.position);
+  out->set_order_id(job.order_id);
+  out->set_order_number(job.order_number);
+  out->set_customer_name(job.customer_name);
+  out->set_customer_phone(job.customer_phone);
+  out->set_address(job.address);
+  out->set_postal_code(job.postal_code);
+  out->set_commune_name(job.commune_name);
+  ToProto(job.point, out->mutable_point());
+  *out->mutable_eta() = ToTimestamp(stop.eta);
+  *out->mutable_window_start() = ToTimestamp(job.window_start);
+  *out->mutable_window_end() = ToTimestamp(job.window_end);
+  for (const HandOverLine& line : job.lines) {
+    v1::HandOverLine* l = out->add_lines();
+    l->set_name(line.name);
+    l->set_quantity(line.quantity);
+    l->set_sale_unit(line.sale_unit);
+  }
+  out->set_status(ToProto(stop.status));
+  out->set_reason(stop.reason);
+}
+
+void ToProto(const RoundRecord& round, v1::Round* out) {
+  out->set_id(round.id);
+  out->set_date(IsoDate(round.day));
+  out->set_depot_shop(round.depot_shop_id);
+  out->set_depot_name(round.depot_name);
+  ToProto(round.depot, out->mutable_depot());
+  out->set_courier_user_id(round.courier_user_id);
+  *out->mutable_departure_time() = ToTimestamp(round.departure);
+  *out->mutable_return_time() = ToTimestamp(round.return_time);
+  out->set_distance_metres(round.distance_metres);
+  for (const StopRecord& stop : round.stops) ToProto(stop, out->add_stops());
+}
+
 }  // namespace
+
+grpc::ServerUnaryReactor* DeliveryGrpc::QuoteDelivery(grpc::CallbackServerContext* context,
+                                                      const v1::QuoteDeliveryRequest* request,
+                                                      v1::DeliveryQuote* response) {
+  return common::Offload(server_, context, [this, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(Quote quote, zones_.QuoteDelivery(request->shop(), request->commune_insee(),
+                                                       request->basket_cents(), deadline));
+    response->set_deliverable(quote.decision.deliverable);
+    response->set_refusal(quote.decision.refusal);
+    response->set_fee_cents(quote.decision.fee_cents);
+    response->set_minimum_order_cents(quote.decision.minimum_order_cents);
+    response->set_free_delivery_threshold_cents(quote.free_delivery_threshold_cents);
+    for (const SlotAvailability& s : quote.next_slots) {
+      ToProto(s.slot, s.remaining, response->add_next_slots());
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DeliveryGrpc::PutDeliveryZones(grpc::CallbackServerContext* context,
+                                                         const v1::PutDeliveryZonesRequest* request,
+                                                         v1::DeliveryZones* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(common::Caller caller, common::CallerOf(*context, verifier_));
+    std::vector<Zone> zones;
+    // Bounded before copying: ValidateZones reports the excess.
+    for (int i = 0; i < request->zones_size() && i <= 50; ++i) {
+      const v1::DeliveryZone& z = request->zones(i);
+      zones.push_back({.name = z.name(),
+                       .communes = {z.communes().begin(), z.communes().end()},
+                       .departments = {z.departments().begin(), z.departments().end()},
+                       .radius_km = z.radius_km(),
+                       .fee_cents = z.fee_cents(),
+                       .minimum_order_cents = z.minimum_order_cents(),
+                       .free_delivery_threshold_cents = z.free_delivery_threshold_cents()});
+    }
+    ASSIGN_OR_RETURN(auto stored, zones_.ReplaceZones(caller, request->shop(), zones, deadline));
+    for (const Zone& z : stored) ToProto(z, response->add_zones());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DeliveryGrpc::GetDeliveryZones(grpc::CallbackServerContext* context,
+                                                         const v1::GetDeliveryZonesRequest* request,
+                                                         v1::DeliveryZones* response) {
+  return common::Offload(server_, context, [this, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(auto zones, zones_.ListZones(request->shop(), deadline));
+    for (const Zone& z : zones) ToProto(z, response->add_zones());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DeliveryGrpc::PlanRounds(grpc::CallbackServerContext* context,
+                                                   const v1::PlanRoundsRequest* request,
+                                                   v1::PlanRoundsResponse* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(common::Caller caller, common::CallerOf(*context, verifier_));
+    PlanRoundsInput input{.date = request->date(),
+                          .depot_shop = request->depot_shop(),
+                          .time_budget_ms = request->time_budget_ms()};
+    if (request->has_hub()) {
+      input.hub = routing::GeoPoint{request->hub().latitude(), request->hub().longitude()};
+    }
+    for (int i = 0; i < request->couriers_size() && i <= RoundService::kMaxCouriers; ++i) {
+      input.couriers.push_back({.courier_id = request->couriers(i).courier_user_id(),
+                                .capacity = request->couriers(i).capacity()});
+    }
+    ASSIGN_OR_RETURN(RoundsPlanned planned, rounds_.Plan(caller, input, deadline));
+    for (const RoundRecord& r : planned.rounds) ToProto(r, response->add_rounds());
+    for (const UnplannedJob& u : planned.unassigned) {
+      v1::UnassignedJob* out = response->add_unassigned();
+      out->set_order_id(u.order_id);
+      out->set_order_number(u.order_number);
+      out->set_reason(u.reason);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DeliveryGrpc::GetRound(grpc::CallbackServerContext* context,
+                                                 const v1::GetRoundRequest* request,
+                                                 v1::Round* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(common::Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(RoundRecord round, rounds_.GetRound(caller, request->round(), deadline));
+    ToProto(round, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DeliveryGrpc::ListMyRounds(grpc::CallbackServerContext* context,
+                                                     const v1::ListMyRoundsRequest* request,
+                                                     v1::ListRoundsResponse* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(common::Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(auto rounds, rounds_.MyRounds(caller, request->date(), deadline));
+    for (const RoundRecord& r : rounds) ToProto(r, response->add_rounds());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DeliveryGrpc::GetRoadSheet(grpc::CallbackServerContext* context,
+                                                     const v1::GetRoadSheetRequest* request,
+                                                     v1::RoadSheet* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(common::Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(RoadSheetDocument sheet,
+                     rounds_.RoadSheet(caller, request->round(), request->format(), deadline));
+    response->set_content_type(sheet.content_type);
+    response->set_filename(sheet.filename);
+    response->set_content(sheet.content);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DeliveryGrpc::UpdateStop(grpc::CallbackServerContext* context,
+                                                   const std::string& stop, StopAction action,
+                                                   const std::string& reason, v1::Stop* response) {
+  return common::Offload(
+      server_, context, [this, context, stop, action, reason, response](Deadline deadline) {
+        ASSIGN_OR_RETURN(common::Caller caller, common::CallerOf(*context, verifier_));
+        ASSIGN_OR_RETURN(StopRecord updated,
+                         rounds_.UpdateStop(caller, stop, action, reason, deadline));
+        ToProto(updated, response);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* DeliveryGrpc::PickUpStop(grpc::CallbackServerContext* context,
+                                                   const v1::PickUpStopRequest* request,
+                                                   v1::Stop* response) {
+  return UpdateStop(context, request->stop(), StopAction::kPickUp, "", response);
+}
+
+grpc::ServerUnaryReactor* DeliveryGrpc::CompleteStop(grpc::CallbackServerContext* context,
+                                                     const v1::CompleteStopRequest* request,
+                                                     v1::Stop* response) {
+  return UpdateStop(context, request->stop(), StopAction::kComplete, "", response);
+}
+
+grpc::ServerUnaryReactor* DeliveryGrpc::FailStop(grpc::CallbackServerContext* context,
+                                                 const v1::FailStopRequest* request,
+                                                 v1::Stop* response) {
+  return UpdateStop(context, request->stop(), StopAction::kFail, request->reason(), response);
+}
 
 grpc::ServerUnaryReactor* DeliveryGrpc::PutSlotTemplates(grpc::CallbackServerContext* context,
                                                          const v1::PutSlotTemplatesRequest* request,

@@ -1,8 +1,11 @@
 // comptoir-delivery: the delivery service. Composition root only: configuration -> pool ->
 // repository -> service -> gRPC server.
 //
-//   comptoir-delivery           serve (GRPC_LISTEN, METRICS_LISTEN, PG_URL, AUTH_PUBLIC_KEYS,
-//                               INTERNAL_CREDENTIAL, ...)
+//   comptoir-delivery           serve (GRPC_LISTEN, METRICS_LISTEN, PG_URL, REDIS_URL,
+//                               AUTH_PUBLIC_KEYS, INTERNAL_CREDENTIAL, ROAD_DETOUR_PERCENT,
+//                               ROAD_SPEED_KMH, ...)
+// Besides the gRPC server it runs the consumers of `events:shops` (depot points, hours) and
+// `events:orders` (delivery jobs), and the relay of its outbox to `events:delivery`.
 //   comptoir-delivery migrate   apply this service's schema migrations and exit
 #include <cstdio>
 #include <cstring>
@@ -11,13 +14,23 @@
 #include "comptoir/common/auth.h"
 #include "comptoir/common/config.h"
 #include "comptoir/common/deadline.h"
+#include "comptoir/common/event_consumer.h"
 #include "comptoir/common/grpc_server.h"
 #include "comptoir/common/log.h"
+#include "comptoir/common/outbox.h"
 #include "comptoir/common/pg_pool.h"
+#include "comptoir/common/redis_pool.h"
 #include "comptoir/common/service_main.h"
 #include "delivery_grpc.h"
+#include "geo.h"
+#include "order_events.h"
+#include "pg_round_repository.h"
 #include "pg_slot_repository.h"
+#include "pg_zone_repository.h"
+#include "round_service.h"
+#include "shop_events.h"
 #include "slot_service.h"
+#include "zone_service.h"
 
 namespace {
 
@@ -30,6 +43,17 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
   pg_options.url = pg_url;
   pg_options.size = static_cast<std::size_t>(env.Int("PG_POOL_SIZE", 8, 1, 256));
   pg_options.statements = delivery::PgSlotRepository::Statements();
+  for (auto* statements :
+       {&delivery::PgZoneRepository::Statements, &delivery::PgRoundRepository::Statements,
+        &delivery::PgCommuneDirectory::Statements}) {
+    for (common::PreparedStatement& s : (*statements)()) pg_options.statements.push_back(s);
+  }
+  common::RedisPoolOptions redis_options;
+  redis_options.url = env.String("REDIS_URL", "redis://127.0.0.1:6379/0");
+  // Great-circle distance times a detour factor, at an average speed: rural roads by default.
+  const delivery::routing::HaversineTravelModel travel(
+      {.detour_factor = env.Int("ROAD_DETOUR_PERCENT", 130, 100, 300) / 100.0,
+       .average_speed_kmh = static_cast<double>(env.Int("ROAD_SPEED_KMH", 50, 5, 130))});
   const common::TokenVerifier verifier = common::TokenVerifier::FromEnv(env);
   const std::string internal_credential = env.Required("INTERNAL_CREDENTIAL");
   env.ExitIfInvalid("comptoir-delivery");
@@ -41,18 +65,50 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
     return 1;
   }
   common::PgPool pg(pg_options);
+  common::RedisPool redis(redis_options);
   delivery::PgSlotRepository repository(pg);
-  delivery::SlotService slots(repository, *calendar);
+  delivery::PgZoneRepository zone_repository(pg);
+  delivery::SlotService slots(
+      repository, *calendar, [] { return absl::Now(); }, &zone_repository);
+  delivery::PgCommuneDirectory communes(pg);
+  delivery::ZoneService zones(zone_repository, communes, slots);
+  delivery::PgRoundRepository round_repository(pg);
+  delivery::RoundService rounds(round_repository, zone_repository, travel, calendar->zone());
+
+  delivery::CommuneCentreGeocoder geocoder(communes);
+  const delivery::OrderEventHandler order_handler(geocoder, calendar->zone());
+  common::EventConsumerOptions shop_options;
+  shop_options.stream = "events:shops";
+  shop_options.group = "delivery";
+  shop_options.schema = "delivery";
+  common::EventConsumer shop_events(pg, redis, shop_options, delivery::HandleShopEvent);
+  common::EventConsumerOptions order_options = shop_options;
+  order_options.stream = "events:orders";
+  common::EventConsumer order_events(
+      pg, redis, order_options, [&order_handler](const common::StreamEvent& e, pqxx::work& tx) {
+        return order_handler.Handle(e, tx);
+      });
+  common::OutboxRelayOptions relay_options;
+  relay_options.schema = "delivery";
+  relay_options.stream = "events:delivery";
+  common::OutboxRelay relay(pg, redis, relay_options);
 
   server_options.readiness = [&pg] {
     return pg.Ping(common::DeadlineIn(std::chrono::milliseconds(1000)));
   };
   common::GrpcServer server(server_options);
-  delivery::DeliveryGrpc public_grpc(slots, verifier, server);
+  delivery::DeliveryGrpc public_grpc(slots, zones, rounds, verifier, server);
   delivery::DeliveryInternalGrpc internal_grpc(slots, internal_credential, server);
   server.AddService(&public_grpc);
   server.AddService(&internal_grpc);
-  return common::ServeUntilTerminated(server);
+  shop_events.Start();
+  order_events.Start();
+  relay.Start();
+  const int exit_code = common::ServeUntilTerminated(server);
+  relay.Stop();
+  order_events.Stop();
+  shop_events.Stop();
+  return exit_code;
 }
 
 }  // namespace

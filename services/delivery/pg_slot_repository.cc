@@ -25,10 +25,6 @@ SlotTemplate RowToTemplate(const pqxx::row& row) {
       .cutoff_minute = row[7].as<int>()};
 }
 
-std::string DayText(absl::CivilDay day) {
-  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
-}
-
 const char* KindText(SlotKind kind) { return kind == SlotKind::kPickup ? "pickup" : "delivery"; }
 
 }  // namespace
@@ -122,7 +118,7 @@ absl::StatusOr<SlotTemplate> PgSlotRepository::GetTemplate(const std::string& sh
 
 absl::StatusOr<BookingOutcome> PgSlotRepository::Book(const BookingRequest& request,
                                                       Deadline deadline) {
-  const std::string day = DayText(request.day);
+  const std::string day = IsoDate(request.day);
   return pool_.Run<BookingOutcome>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<BookingOutcome> {
     // The counter row must exist before the booking that references it; inserting
     // nothing means the template is not an active one of this shop (or the row exists).
@@ -181,7 +177,7 @@ absl::StatusOr<std::map<std::string, int>> PgSlotRepository::Booked(
       deadline, [&](pqxx::work& tx) -> absl::StatusOr<std::map<std::string, int>> {
         std::map<std::string, int> out;
         for (const pqxx::row& row :
-             tx.exec_prepared("dlv_booked", ids, DayText(first), DayText(last))) {
+             tx.exec_prepared("dlv_booked", ids, IsoDate(first), IsoDate(last))) {
           out[absl::StrCat(row[0].as<std::string>(), "/", row[1].as<std::string>())] =
               row[2].as<int>();
         }

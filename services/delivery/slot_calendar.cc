@@ -186,4 +186,15 @@ absl::StatusOr<Slot> SlotCalendar::Bookable(const SlotTemplate& tmpl, absl::Civi
   return slot;
 }
 
+std::string IsoDate(absl::CivilDay day) {
+  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
+}
+
+bool ParseIsoDate(const std::string& text, absl::CivilDay* day) {
+  // The round trip refuses what a lenient parse would normalise (2026-02-30 into March).
+  return text.size() == 10 &&
+         absl::ParseCivilTime(absl::string_view(text.data(), text.size()), day) &&
+         IsoDate(*day) == text;
+}
+
 }  // namespace comptoir::delivery

@@ -95,4 +95,9 @@ class SlotCalendar {
 // ISO weekday of a civil day: 1 = Monday ... 7 = Sunday.
 int IsoWeekday(absl::CivilDay day);
 
+// "YYYY-MM-DD": the one spelling of a local day, on the wire and in SQL.
+std::string IsoDate(absl::CivilDay day);
+// Parses exactly "YYYY-MM-DD"; false otherwise.
+bool ParseIsoDate(const std::string& text, absl::CivilDay* day);
+
 }  // namespace comptoir::delivery

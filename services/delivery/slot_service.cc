@@ -3,6 +3,7 @@
 #include <map>
 
 #include "comptoir/common/status.h"
+#include "pickup_hours.h"
 
 namespace comptoir::delivery {
 
@@ -46,7 +47,12 @@ absl::StatusOr<std::vector<SlotAvailability>> SlotService::ListSlots(const std::
   for (const SlotTemplate& t : templates) ids.push_back(t.id);
   ASSIGN_OR_RETURN(auto booked,
                    repository_.Booked(ids, slots.front().day, slots.back().day, deadline));
+  ASSIGN_OR_RETURN(std::optional<PickupRules> pickup, LoadPickupRules(shop_id, deadline));
   for (const Slot& slot : slots) {
+    if (slot.kind == SlotKind::kPickup && pickup.has_value() &&
+        !PickupFits(slot, pickup->hours, pickup->preparation_minutes, now, calendar_.zone()).ok()) {
+      continue;
+    }
     const auto it = booked.find(slot.Id());
     const int taken = it == booked.end() ? 0 : it->second;
     out.push_back({.slot = slot, .remaining = std::max(0, slot.capacity - taken)});
@@ -81,12 +87,29 @@ absl::StatusOr<BookingResult> SlotService::BookSlot(const std::string& order_id,
     return bookable.status();
   }
   Slot slot = *std::move(bookable);
+  if (slot.kind == SlotKind::kPickup) {
+    ASSIGN_OR_RETURN(std::optional<PickupRules> pickup, LoadPickupRules(shop_id, deadline));
+    if (pickup.has_value()) {
+      RETURN_IF_ERROR(
+          PickupFits(slot, pickup->hours, pickup->preparation_minutes, now_(), calendar_.zone()));
+    }
+  }
   ASSIGN_OR_RETURN(
       BookingOutcome outcome,
       repository_.Book(
           {.order_id = order_id, .shop_id = shop_id, .template_id = template_id, .day = day},
           deadline));
   return BookingResult{.slot = std::move(slot), .outcome = outcome};
+}
+
+absl::StatusOr<std::optional<SlotService::PickupRules>> SlotService::LoadPickupRules(
+    const std::string& shop_id, Deadline deadline) {
+  if (shops_ == nullptr) return std::optional<PickupRules>();
+  ASSIGN_OR_RETURN(std::optional<DeliveryShop> shop, shops_->FindShop(shop_id, deadline));
+  if (!shop.has_value()) return std::optional<PickupRules>();
+  PickupRules rules{.preparation_minutes = shop->preparation_minutes};
+  if (!rules.hours.ParseFromString(shop->opening_hours)) rules.hours.Clear();
+  return std::optional<PickupRules>(std::move(rules));
 }
 
 absl::StatusOr<bool> SlotService::ReleaseSlot(const std::string& order_id, Deadline deadline) {

@@ -14,8 +14,10 @@
 #include "absl/time/time.h"
 #include "comptoir/common/auth.h"
 #include "comptoir/common/ids.h"
+#include "comptoir/shops/v1/hours.pb.h"
 #include "slot_calendar.h"
 #include "slot_repository.h"
+#include "zone_repository.h"
 
 namespace comptoir::delivery {
 
@@ -31,10 +33,15 @@ struct BookingResult {
 
 class SlotService {
  public:
+  // With `shops`, pickup slots also respect each shop's opening hours and preparation time
+  // (see pickup_hours.h); without, templates alone decide.
   SlotService(
       SlotRepository& repository, SlotCalendar calendar,
-      std::function<absl::Time()> now = [] { return absl::Now(); })
-      : repository_(repository), calendar_(std::move(calendar)), now_(std::move(now)) {}
+      std::function<absl::Time()> now = [] { return absl::Now(); }, ShopDirectory* shops = nullptr)
+      : repository_(repository),
+        calendar_(std::move(calendar)),
+        now_(std::move(now)),
+        shops_(shops) {}
 
   // Shop members (and admins) only; validates every field first.
   absl::StatusOr<std::vector<SlotTemplate>> ReplaceTemplates(
@@ -57,9 +64,20 @@ class SlotService {
   absl::StatusOr<bool> ReleaseSlot(const std::string& order_id, Deadline deadline);
 
  private:
+ private:
+  struct PickupRules {
+    shops::v1::OpeningHours hours{};
+    int preparation_minutes = 0;
+  };
+  // The shop's hours and preparation time; nullopt without a directory or before the shop's
+  // first event (templates alone decide then).
+  absl::StatusOr<std::optional<PickupRules>> LoadPickupRules(const std::string& shop_id,
+                                                             Deadline deadline);
+
   SlotRepository& repository_;
   const SlotCalendar calendar_;
   const std::function<absl::Time()> now_;
+  ShopDirectory* const shops_;
 };
 
 using common::LooksLikeUuid;  // comptoir/common/ids.h

@@ -20,6 +20,12 @@ bool IsInseeCode(const std::string& code) {
   return true;
 }
 
+bool IsDepartmentCode(const std::string& code) {
+  if (code == "2A" || code == "2B") return true;
+  if (code.size() != 2 && code.size() != 3) return false;
+  return std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 absl::Status ValidateZones(const std::vector<Zone>& zones) {
   common::Violations v;
   constexpr size_t kMaxZones = 50;
@@ -30,11 +36,18 @@ absl::Status ValidateZones(const std::vector<Zone>& zones) {
     const std::string at = absl::StrCat("zones[", i, "].");
     if (z.name.empty() || z.name.size() > 80) v.Add(at + "name", "must be 1 to 80 bytes");
     const bool by_radius = z.radius_km != 0;
-    if (by_radius == !z.communes.empty()) {
-      v.Add(at + "communes", "give either communes or radius_km, not both nor neither");
+    if (!by_radius && z.communes.empty() && z.departments.empty()) {
+      v.Add(at + "communes", "give communes, departments or radius_km");
     }
     if (by_radius && !(z.radius_km > 0 && z.radius_km <= 100)) {
       v.Add(at + "radius_km", "must be in (0, 100]");
+    }
+    constexpr size_t kMaxDepartments = 20;
+    if (z.departments.size() > kMaxDepartments) v.Add(at + "departments", "at most 20 departments");
+    for (size_t d = 0; d < z.departments.size() && d < kMaxDepartments; ++d) {
+      if (!IsDepartmentCode(z.departments[d])) {
+        v.Add(absl::StrCat(at, "departments[", d, "]"), "must be a department code such as 71");
+      }
     }
     if (z.communes.size() > kMaxCommunes) v.Add(at + "communes", "at most 2000 communes");
     for (size_t c = 0; c < z.communes.size() && c < kMaxCommunes; ++c) {
@@ -53,9 +66,14 @@ absl::Status ValidateZones(const std::vector<Zone>& zones) {
 
 bool Covers(const Zone& zone, const std::optional<routing::GeoPoint>& origin,
             const Commune& commune) {
-  if (zone.radius_km > 0) {
-    return origin.has_value() &&
-           routing::HaversineMetres(*origin, commune.point) <= zone.radius_km * 1000.0;
+  if (zone.radius_km > 0 && origin.has_value() &&
+      routing::HaversineMetres(*origin, commune.point) <= zone.radius_km * 1000.0) {
+    return true;
+  }
+  if (!commune.department_code.empty() &&
+      std::find(zone.departments.begin(), zone.departments.end(), commune.department_code) !=
+          zone.departments.end()) {
+    return true;
   }
   return std::find(zone.communes.begin(), zone.communes.end(), commune.insee_code) !=
          zone.communes.end();

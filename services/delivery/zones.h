@@ -17,13 +17,14 @@
 
 namespace comptoir::delivery {
 
-// A zone is either an explicit set of communes or every commune whose point lies within
-// `radius_km` of the shop's (depot's) point.
+// A zone covers explicit communes, whole departments, and/or every commune whose point lies
+// within `radius_km` of the shop's (depot's) point: a commune in any of the three is covered.
 struct Zone {
   std::string id{};                           // UUID
   std::string name{};                         // e.g. "Morvan nord"; 1-80 bytes
-  std::vector<std::string> communes{};        // INSEE codes; empty for a radius zone
-  double radius_km = 0;                       // (0, 100] for a radius zone, 0 otherwise
+  std::vector<std::string> communes{};        // INSEE codes, at most 2,000
+  std::vector<std::string> departments{};     // department codes ("71", "2A"), at most 20
+  double radius_km = 0;                       // (0, 100], or 0 for no radius
   int64_t fee_cents = 0;                      // >= 0
   int64_t minimum_order_cents = 0;            // >= 0: below it, no delivery
   int64_t free_delivery_threshold_cents = 0;  // > 0: fee waived from this basket; 0 = never
@@ -33,6 +34,7 @@ struct Commune {
   std::string insee_code{};  // "58145"
   std::string name{};        // "Lormes"
   routing::GeoPoint point{};
+  std::string department_code{};  // "58"
 };
 
 struct QuoteDecision {
@@ -46,7 +48,11 @@ struct QuoteDecision {
 // INSEE commune code: 5 characters, digits, or 2A/2B for Corsica.
 bool IsInseeCode(const std::string& code);
 
-// Field paths "zones[i].field"; at most 50 zones and 2,000 communes a zone.
+// Department code: two digits, 2A/2B, or three digits for overseas (971...).
+bool IsDepartmentCode(const std::string& code);
+
+// Field paths "zones[i].field"; at most 50 zones, 2,000 communes and 20 departments a zone,
+// and a zone covers something (communes, departments or a radius).
 absl::Status ValidateZones(const std::vector<Zone>& zones);
 
 // Whether `zone` covers `commune` (radius zones need `origin`, the shop's point).

@@ -7,7 +7,9 @@
 
 #include "absl/time/clock.h"
 #include "comptoir/common/auth.h"
+#include "fake_round_repository.h"
 #include "fake_slot_repository.h"
+#include "fake_zone_repository.h"
 
 namespace comptoir::delivery {
 namespace {
@@ -29,7 +31,10 @@ class DeliveryGrpcTest : public ::testing::Test {
     common::TokenVerifierOptions verifier_options;
     verifier_options.public_keys = {{key_.key_id, key_.public_key}};
     verifier_ = std::make_unique<common::TokenVerifier>(verifier_options);
-    public_ = std::make_unique<DeliveryGrpc>(*slots_, *verifier_, *server_);
+    zones_ = std::make_unique<ZoneService>(zone_repository_, communes_, *slots_);
+    rounds_ = std::make_unique<RoundService>(round_repository_, zone_repository_, travel_,
+                                             calendar->zone());
+    public_ = std::make_unique<DeliveryGrpc>(*slots_, *zones_, *rounds_, *verifier_, *server_);
     internal_ = std::make_unique<DeliveryInternalGrpc>(*slots_, kCredential, *server_);
     server_->AddService(public_.get());
     server_->AddService(internal_.get());
@@ -79,6 +84,12 @@ class DeliveryGrpcTest : public ::testing::Test {
   const common::SigningKey key_ = common::GenerateSigningKey("test-key");
   FakeSlotRepository repository_;
   std::unique_ptr<SlotService> slots_;
+  FakeZoneRepository zone_repository_;
+  FakeCommuneDirectory communes_{{}};
+  FakeRoundRepository round_repository_;
+  const routing::HaversineTravelModel travel_{{}};
+  std::unique_ptr<ZoneService> zones_;
+  std::unique_ptr<RoundService> rounds_;
   std::unique_ptr<common::TokenVerifier> verifier_;
   std::unique_ptr<common::GrpcServer> server_;
   std::unique_ptr<DeliveryGrpc> public_;

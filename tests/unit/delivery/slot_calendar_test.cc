@@ -154,3 +154,19 @@ TEST(ValidateTemplatesTest, NamesEveryBadFieldAndOverlaps) {
 
 }  // namespace
 }  // namespace comptoir::delivery
+
+namespace comptoir::delivery {
+namespace {
+
+TEST(IsoDateTest, RoundTripsAndRefusesImpossibleOrLooseDates) {
+  absl::CivilDay day;
+  ASSERT_TRUE(ParseIsoDate("2026-03-29", &day));
+  EXPECT_EQ(day, absl::CivilDay(2026, 3, 29));
+  EXPECT_EQ(IsoDate(day), "2026-03-29");
+  EXPECT_FALSE(ParseIsoDate("2026-02-30", &day));
+  EXPECT_FALSE(ParseIsoDate("2026-3-29", &day));
+  EXPECT_FALSE(ParseIsoDate("29/03/2026", &day));
+}
+
+}  // namespace
+}  // namespace comptoir::delivery

@@ -9,6 +9,8 @@
 #include <mutex>
 
 #include "fake_slot_repository.h"
+#include "fake_zone_repository.h"
+#include "pickup_hours.h"
 #include "status_testing.h"
 
 namespace comptoir::delivery {
@@ -90,6 +92,115 @@ TEST_F(SlotServiceTest, BookingRequestsAreValidatedFieldByField) {
   EXPECT_THAT(status, HasFieldViolation("slot_id"));
   EXPECT_THAT(service_->ListSlots(kShop, std::nullopt, now_, 40, Soon()),
               HasFieldViolation("days"));
+}
+
+}  // namespace
+}  // namespace comptoir::delivery
+
+// Pickup slots and the shop's hours and preparation time (pickup_hours.h).
+
+namespace comptoir::delivery {
+namespace {
+
+absl::Time ParisTime(absl::CivilMinute m) {
+  absl::TimeZone paris;
+  EXPECT_TRUE(absl::LoadTimeZone("Europe/Paris", &paris));
+  return absl::FromCivil(m, paris);
+}
+
+shops::v1::OpeningHours MorningsAndAfternoons() {
+  shops::v1::OpeningHours hours;
+  for (int d = 1; d <= 6; ++d) {  // closed on Sundays
+    shops::v1::DayHours* day = hours.add_weekly();
+    day->set_weekday(d);
+    shops::v1::TimeRange* am = day->add_ranges();
+    am->set_open("08:30");
+    am->set_close("12:30");
+    shops::v1::TimeRange* pm = day->add_ranges();
+    pm->set_open("14:30");
+    pm->set_close("19:00");
+  }
+  shops::v1::DateException* holiday = hours.add_exceptions();
+  holiday->set_start_date("2026-04-06");  // Easter Monday
+  holiday->set_closed(true);
+  holiday->set_label("Lundi de Pâques");
+  return hours;
+}
+
+TEST(PickupHoursTest, SlotsMustLieWithinOneOpeningRangeOfTheirDay) {
+  ASSERT_OK_AND_ASSIGN(SlotCalendar calendar, SlotCalendar::ForParis());
+  const absl::Time now = ParisTime(absl::CivilMinute(2026, 3, 26, 8, 0));
+  const auto slot = [&](absl::CivilDay day, int start, int end) {
+    return calendar.At({.id = "t",
+                        .kind = SlotKind::kPickup,
+                        .weekday = IsoWeekday(day),
+                        .start_minute = start,
+                        .end_minute = end,
+                        .capacity = 1},
+                       day);
+  };
+  const shops::v1::OpeningHours hours = MorningsAndAfternoons();
+  const absl::CivilDay friday(2026, 3, 27);
+  EXPECT_OK(PickupFits(slot(friday, 9 * 60, 10 * 60), hours, 30, now, calendar.zone()));
+  // Across the lunch closure, on a Sunday, on Easter Monday: refused.
+  EXPECT_THAT(PickupFits(slot(friday, 12 * 60, 13 * 60), hours, 30, now, calendar.zone()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_FALSE(
+      PickupFits(slot(absl::CivilDay(2026, 3, 29), 600, 660), hours, 0, now, calendar.zone()).ok());
+  const absl::Status easter =
+      PickupFits(slot(absl::CivilDay(2026, 4, 6), 600, 660), hours, 0, now, calendar.zone());
+  EXPECT_NE(easter.message().find("Lundi de Pâques"), absl::string_view::npos) << easter;
+  // Summer time started on 29 March: 18:00-19:00 on the wall clock still fits.
+  EXPECT_OK(PickupFits(slot(absl::CivilDay(2026, 3, 30), 18 * 60, 19 * 60), hours, 0, now,
+                       calendar.zone()));
+}
+
+TEST(PickupHoursTest, PreparationTimeClosesSlotsThatStartTooSoon) {
+  ASSERT_OK_AND_ASSIGN(SlotCalendar calendar, SlotCalendar::ForParis());
+  const absl::CivilDay thursday(2026, 3, 26);
+  const Slot ten = calendar.At({.id = "t",
+                                .kind = SlotKind::kPickup,
+                                .weekday = 4,
+                                .start_minute = 600,
+                                .end_minute = 660,
+                                .capacity = 1},
+                               thursday);
+  const shops::v1::OpeningHours hours = MorningsAndAfternoons();
+  EXPECT_OK(
+      PickupFits(ten, hours, 60, ParisTime(absl::CivilMinute(2026, 3, 26, 9, 0)), calendar.zone()));
+  EXPECT_FALSE(
+      PickupFits(ten, hours, 61, ParisTime(absl::CivilMinute(2026, 3, 26, 9, 0)), calendar.zone())
+          .ok());
+}
+
+TEST(PickupHoursTest, ListedPickupSlotsFollowTheShopsHours) {
+  ASSERT_OK_AND_ASSIGN(SlotCalendar calendar, SlotCalendar::ForParis());
+  FakeSlotRepository slots;
+  FakeZoneRepository shops;
+  const absl::Time now = ParisTime(absl::CivilMinute(2026, 3, 26, 7, 0));
+  SlotService service(
+      slots, calendar, [now] { return now; }, &shops);
+  std::vector<SlotTemplate> templates;
+  for (int d = 1; d <= 7; ++d) {
+    templates.push_back({.kind = SlotKind::kPickup,
+                         .weekday = d,
+                         .start_minute = 17 * 60,
+                         .end_minute = 18 * 60,
+                         .capacity = 5,
+                         .cutoff_days_before = 0,
+                         .cutoff_minute = 12 * 60});
+  }
+  ASSERT_OK(service.ReplaceTemplates(Member(), kShop, templates, Soon()).status());
+  ASSERT_OK_AND_ASSIGN(auto all, service.ListSlots(kShop, SlotKind::kPickup, now, 7, Soon()));
+  EXPECT_EQ(all.size(), 7u);  // shop not known yet: templates alone
+  shops.PutShop({.id = kShop,
+                 .name = "Fromagerie",
+                 .status = "active",
+                 .preparation_minutes = 30,
+                 .opening_hours = MorningsAndAfternoons().SerializeAsString()});
+  ASSERT_OK_AND_ASSIGN(auto open, service.ListSlots(kShop, SlotKind::kPickup, now, 7, Soon()));
+  EXPECT_EQ(open.size(), 6u);  // not on Sunday 29 March
+  for (const SlotAvailability& s : open) EXPECT_NE(IsoWeekday(s.slot.day), 7);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "status_testing.h"
 
 namespace comptoir::delivery {
@@ -67,10 +68,10 @@ TEST(QuoteTest, FreeDeliveryFromThresholdAndCheapestZoneWins) {
 }
 
 TEST(ValidateZonesTest, NamesEveryBadField) {
-  Zone both{.name = "", .communes = {"5814"}, .radius_km = 200, .fee_cents = -1};
-  const absl::Status status = ValidateZones({both});
+  Zone bad{.name = "", .communes = {"5814"}, .radius_km = 200, .fee_cents = -1};
+  const absl::Status status = ValidateZones({bad, Zone{.name = "vide"}});
   EXPECT_THAT(status, HasFieldViolation("zones[0].name"));
-  EXPECT_THAT(status, HasFieldViolation("zones[0].communes"));
+  EXPECT_THAT(status, HasFieldViolation("zones[1].communes"));
   EXPECT_THAT(status, HasFieldViolation("zones[0].radius_km"));
   EXPECT_THAT(status, HasFieldViolation("zones[0].communes[0]"));
   EXPECT_THAT(status, HasFieldViolation("zones[0].fee_cents"));
@@ -82,6 +83,31 @@ TEST(FormatTest, FrenchAmountsAndPrepositions) {
   EXPECT_EQ(FormatEuros(5), "0,05\u00a0€");
   EXPECT_EQ(ToCommune("Les Riceys"), "aux Riceys");
   EXPECT_EQ(ToCommune("La Charité-sur-Loire"), "à La Charité-sur-Loire");
+}
+
+}  // namespace
+}  // namespace comptoir::delivery
+
+namespace comptoir::delivery {
+namespace {
+
+TEST(QuoteTest, DepartmentZoneCoversEveryCommuneOfTheDepartmentOnly) {
+  const Commune lormes{"58145", "Lormes", {47.2941, 3.8270}, "58"};
+  const Commune vezelay{"89446", "Vézelay", {47.4505, 3.7145}, "89"};
+  const Zone nievre{.id = "z-58", .name = "Nièvre", .departments = {"58"}, .fee_cents = 900};
+  QuoteDecision d = DecideQuote({nievre}, std::nullopt, lormes, 1000);
+  ASSERT_TRUE(d.deliverable);
+  EXPECT_EQ(d.fee_cents, 900);
+  d = DecideQuote({nievre}, std::nullopt, vezelay, 1000);
+  EXPECT_FALSE(d.deliverable);
+  EXPECT_EQ(d.refusal, "Cette boutique ne livre pas à Vézelay.");
+}
+
+TEST(ValidateZonesTest, DepartmentCodesAreChecked) {
+  const Zone z{.name = "Bourgogne", .departments = {"21", "2A", "971", "7"}};
+  const absl::Status status = ValidateZones({z});
+  EXPECT_THAT(status, HasFieldViolation("zones[0].departments[3]"));
+  EXPECT_FALSE(absl::StrContains(status.ToString(), "departments[2]"));
 }
 
 }  // namespace
