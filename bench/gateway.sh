@@ -1,18 +1,129 @@
 #!/usr/bin/env bash
-# Read-path benchmark through the gateway: shop by slug, shop list, against /healthz (which
-# touches no service) as the baseline of the same run.
-#   bench/gateway.sh [connections] [seconds]
+# Gateway benchmark: one command, every figure beside its baseline measured in the same run
+# (the machine is shared and noisy: only ratios within one run mean something).
+#
+#   bench/gateway.sh [seconds=5]
+#
+# Needs the stack (./scripts/run --detach, with demo data), nginx and wrk
+# (apt-get install -y nginx-light wrk). Prints:
+#  (1) a public product-list GET from the micro-cache vs nginx serving the same bytes as a
+#      static file (wrk -t1 -c64; target >= 0.6x nginx);
+#  (2) the same GET with the micro-cache off (a second gateway, MICRO_CACHE_TTL=0), the
+#      services answering from their Redis cache (target >= 0.3x nginx);
+#  (3) that uncached GET through the gateway vs the same RPC over gRPC directly (grpc_load):
+#      at concurrency 1 (target: <= +100 us and <= 1.25x latency) and at saturation
+#      (64 connections; target >= 0.5x throughput).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-connections=${1:-16}
-seconds=${2:-5}
+seconds=${1:-5}
+root=$(pwd)
+bin=${COMPTOIR_BIN_DIR:-$root/build/release/bin}
+for tool in nginx wrk curl; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y nginx-light wrk curl)" >&2; exit 1; }
+done
+for b in comptoir-gateway http_load grpc_load; do
+  [[ -x $bin/$b ]] || { echo "missing $bin/$b (build the release preset)" >&2; exit 1; }
+done
+
 ./scripts/run --detach >/dev/null
-port=${COMPTOIR_HTTP_PORT:-8080}
-slug=$(curl -fsS "http://127.0.0.1:${port}/v1/shops?page_size=1" |
-  sed -n 's/.*"slug":"\([^"]*\)".*/\1/p')
-if [[ -z "$slug" ]]; then
-  echo "no shop to read: load the demo data first (./scripts/run)" >&2
+port=$(cut -d' ' -f1 "$root/.local/run/gateway.ports" 2>/dev/null || echo "${COMPTOIR_HTTP_PORT:-8080}")
+gw_pid=$(cat "$root/.local/run/gateway.pid")
+base="http://127.0.0.1:$port"
+
+shop=$(curl -fsS "$base/v1/shops?page_size=1" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | head -n 1)
+[[ -n $shop ]] || { echo "no shop to read: load the demo data first (./scripts/run)" >&2; exit 1; }
+target="/v1/shops/$shop/products?page_size=20"
+
+tmp=$(mktemp -d)
+nginx_pid=""
+gw_pids=()
+cleanup() {
+  [[ -z $nginx_pid ]] || kill "$nginx_pid" 2>/dev/null || true
+  for p in "${gw_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Requests/s of a wrk run; errors and non-2xx answers are reported (they would flatter it).
+wrk_rps() {
+  local out
+  out=$(wrk -t1 -c64 -d"${seconds}s" "$1")
+  grep -E 'Non-2xx|Socket errors' <<<"$out" | sed 's/^/  WARNING: /' >&2 || true
+  sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$out"
+}
+ratio() { python3 -c "print(f'{float($1)/float($2):.2f}')"; }
+
+# The same bytes as the gateway's answer, served by nginx as a static file.
+mkdir -p "$tmp/www"
+curl -fsS "$base$target" -o "$tmp/www/products.json"
+bytes=$(stat -c %s "$tmp/www/products.json")
+nport=$(free_port)
+cat >"$tmp/nginx.conf" <<CONF
+worker_processes auto;
+daemon off;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$nport;
+    location / { root $tmp/www; default_type application/json; }
+  }
+}
+CONF
+nginx -c "$tmp/nginx.conf" -p "$tmp" &
+nginx_pid=$!
+
+# Two gateways like the stack's (same services, Redis and keys), rate limits on (every
+# request, cached or not, still costs its GCRA round trip in Redis) with a budget no run can
+# spend: one with the micro-cache, one without.
+mapfile -t gw_env < <(tr '\0' '\n' <"/proc/$gw_pid/environ" |
+  grep -E '^(UPSTREAMS|REDIS_URL|AUTH_PUBLIC_KEYS|INTERNAL_CREDENTIAL|WEB_ROOT)=')
+gw_pids=()
+start_gateway() {  # port, extra env...
+  local p=$1
+  shift
+  env "${gw_env[@]}" HTTP_LISTEN="127.0.0.1:$p" METRICS_LISTEN="127.0.0.1:$(free_port)" \
+    RATE_LIMIT_ANONYMOUS_READS=100000000 LOG_LEVEL=error "$@" "$bin/comptoir-gateway" \
+    2>>"$tmp/gateways.log" &
+  gw_pids+=($!)
+  for _ in $(seq 100); do
+    curl -fsS "http://127.0.0.1:$p/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "gateway on $p not ready: $(tail -n 5 "$tmp/gateways.log")" >&2
   exit 1
-fi
-exec build/release/bin/http_load --port "$port" --connections "$connections" \
-  --seconds "$seconds" --baseline /healthz "/v1/shops/${slug}" "/v1/shops?page_size=20"
+}
+cport=$(free_port)
+gport=$(free_port)
+start_gateway "$cport" MICRO_CACHE_TTL=2s
+start_gateway "$gport" MICRO_CACHE_TTL=0
+curl -fsS "http://127.0.0.1:$nport/products.json" >/dev/null
+curl -fsS "http://127.0.0.1:$gport$target" >/dev/null
+
+echo "gateway benchmark: $(nproc) cores, ${seconds}s per measurement, body $bytes bytes, GET $target"
+echo
+echo "(1) micro-cache vs nginx static file (wrk -t1 -c64)"
+nginx_rps=$(wrk_rps "http://127.0.0.1:$nport/products.json")
+cache_rps=$(wrk_rps "http://127.0.0.1:$cport$target")
+echo "  nginx          $nginx_rps req/s"
+echo "  micro-cache    $cache_rps req/s   ($(ratio "$cache_rps" "$nginx_rps")x nginx; target >= 0.6x)"
+echo
+echo "(2) micro-cache off, the services' Redis cache holding the entry (wrk -t1 -c64)"
+nocache_rps=$(wrk_rps "http://127.0.0.1:$gport$target")
+echo "  no micro-cache $nocache_rps req/s   ($(ratio "$nocache_rps" "$nginx_rps")x nginx; target >= 0.3x)"
+echo
+echo "(3) uncached GET through the gateway vs the same RPC over gRPC"
+catalogue=$(tr ',' '\n' <<<"$(printf '%s\n' "${gw_env[@]}" | sed -n 's/^UPSTREAMS=//p')" |
+  sed -n 's/^comptoir.catalogue.v1.CatalogueService=//p')
+request="{\"shop\":\"$shop\",\"pageSize\":20}"
+for c in 1 64; do
+  echo "  concurrency $c"
+  "$bin/http_load" --port "$gport" --connections "$c" --seconds "$seconds" --baseline /healthz \
+    "$target" | sed 's/^/    /'
+  "$bin/grpc_load" --target "$catalogue" --method comptoir.catalogue.v1.CatalogueService/ListProducts \
+    --request "$request" --concurrency "$c" --seconds "$seconds" | sed 's/^/    /'
+done

@@ -8,6 +8,8 @@
 
 #include "comptoir/common/log.h"
 #include "comptoir/common/status.h"
+#include "gateway_internal.h"
+#include "preconditions.h"
 #include "problem.h"
 #include "text.h"
 #include "transcoder.h"
@@ -39,23 +41,6 @@ bool IsJsonContentType(std::string_view value) {
 }
 
 }  // namespace
-
-struct Gateway::Exchange {
-  HttpRequest request;
-  Responder done;
-  std::string request_id;
-  std::string traceparent;           // W3C trace context passed on to the services
-  std::string path;                  // without the query: what logs and problems show
-  std::string route = "unmatched";   // metrics label
-  std::string allow;                 // Allow header of a 405
-  RouteMatch match;                  // of an API request
-  std::string query;                 // raw query of an API request
-  std::optional<RateDecision> rate;  // RateLimit-* headers when a limit was checked
-  int64_t retry_after_seconds = 0;   // Retry-After of a 429 or 503 when > 0
-  bool public_read = false;          // GET without a token: shareable answer
-  std::string cache_key;             // micro-cache key when the answer may be cached
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-};
 
 std::string RequestIdFor(std::string_view header_value) {
   bool sane = !header_value.empty() && header_value.size() <= 64;
@@ -122,28 +107,6 @@ std::string TraceparentFor(std::string_view header_value) {
   return text::Cat("00-", common::NewRequestId(), "-", common::NewRequestId().substr(0, 16), "-01");
 }
 
-bool JsonDeeperThan(std::string_view body, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > limit) return true;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return false;
-}
-
 std::string StrongEtag(std::string_view body) {
   uint64_t h = 14695981039346656037ull;
   for (unsigned char c : body) {
@@ -198,7 +161,14 @@ void Gateway::HandleApiDocument(std::shared_ptr<Exchange> ex) {
 }
 
 void Gateway::Handle(HttpRequest request, Responder done) {
+  Handle(std::move(request), std::move(done), nullptr);
+}
+
+void Gateway::SetStreamOptions(StreamOptions options) { stream_options_ = options; }
+
+void Gateway::Handle(HttpRequest request, Responder done, StreamOpener open_stream) {
   auto ex = std::make_shared<Exchange>();
+  ex->open_stream = std::move(open_stream);
   ex->request_id = RequestIdFor(request["X-Request-Id"]);
   ex->traceparent = TraceparentFor(request["traceparent"]);
   ex->request = std::move(request);
@@ -244,6 +214,10 @@ void Gateway::Handle(HttpRequest request, Responder done) {
 
 void Gateway::HandleApi(std::shared_ptr<Exchange> ex, std::string_view path,
                         std::string_view query) {
+  if (ex->request.method() == http::verb::options && !ex->request[http::field::origin].empty() &&
+      !ex->request[http::field::access_control_request_method].empty()) {
+    return HandlePreflight(std::move(ex), path);
+  }
   RouteMatch match = routes_.Find(ex->request.method_string(), path);
   if (match.kind == RouteMatch::Kind::kNotFound) {
     return FinishProblem(ex, absl::NotFoundError(text::Cat("no API route for ", path)), 404);
@@ -259,7 +233,7 @@ void Gateway::HandleApi(std::shared_ptr<Exchange> ex, std::string_view path,
   ex->route = match.route->name;
   ex->match = std::move(match);
   ex->query = std::string(query);
-  Admit(std::move(ex), path);
+  Admit(std::move(ex));
 }
 
 RouteClass ClassifyRoute(std::string_view method, std::string_view path) {
@@ -272,12 +246,60 @@ RouteClass ClassifyRoute(std::string_view method, std::string_view path) {
 
 void Gateway::SetProtection(ProtectionOptions options) { protection_ = std::move(options); }
 
-void Gateway::Admit(std::shared_ptr<Exchange> ex, std::string_view path) {
+bool IsPartnerRoute(const Route& route, const std::vector<std::string>& partner_services) {
+  if (route.http_method != "GET" || route.method == nullptr) return false;
+  const std::string& service = route.method->service()->full_name();
+  return std::find(partner_services.begin(), partner_services.end(), service) !=
+         partner_services.end();
+}
+
+bool IsCrossOrigin(std::string_view origin, std::string_view host,
+                   const std::vector<std::string>& own_origins) {
+  const std::string lowered = text::ToLower(text::Strip(origin));
+  for (const std::string& own : own_origins) {
+    if (text::ToLower(own) == lowered) return false;
+  }
+  std::string_view authority = lowered;
+  const size_t scheme_end = authority.find("://");
+  if (scheme_end == std::string_view::npos) return true;  // "null" (sandboxed) and the like
+  authority.remove_prefix(scheme_end + 3);
+  return authority != text::ToLower(text::Strip(host));
+}
+
+void Gateway::HandlePreflight(std::shared_ptr<Exchange> ex, std::string_view path) {
+  // The preflight carries no key: it is answered for any origin on partner routes, and the
+  // real request is then checked against the key's origins (refused 403 without CORS
+  // headers, so the browser hides the answer).
+  ex->route = "preflight";
+  auto requested = ex->request[http::field::access_control_request_method];
+  RouteMatch match = routes_.Find(std::string_view(requested.data(), requested.size()), path);
+  if (match.kind != RouteMatch::Kind::kFound ||
+      !IsPartnerRoute(*match.route, protection_.partner_services)) {
+    return FinishProblem(
+        ex, absl::PermissionDeniedError("only public catalogue reads are open to other sites"),
+        403);
+  }
+  ex->partner_route = true;
+  ex->cors_origin = std::string(ex->request[http::field::origin]);
+  HttpResponse res{http::status::no_content, ex->request.version()};
+  res.set(http::field::access_control_allow_methods, "GET, HEAD");
+  res.set(http::field::access_control_allow_headers,
+          "X-Api-Key, If-None-Match, X-Request-Id, traceparent");
+  res.set(http::field::access_control_max_age, "600");
+  res.set(http::field::cache_control, "no-store");
+  Finish(std::move(ex), std::move(res));
+}
+
+void Gateway::Admit(std::shared_ptr<Exchange> ex) {
   // Identity first: an invalid token is refused before it costs a rate-limit round trip.
   std::string caller;
   auto authorization = ex->request[http::field::authorization];
   std::string_view auth(authorization.data(), authorization.size());
-  auto api_key = ex->request["X-Api-Key"];
+  auto api_key_field = ex->request["X-Api-Key"];
+  const std::string_view api_key(api_key_field.data(), api_key_field.size());
+  auto origin_field = ex->request[http::field::origin];
+  const std::string_view origin(origin_field.data(), origin_field.size());
+  ex->partner_route = IsPartnerRoute(*ex->match.route, protection_.partner_services);
   if (!auth.empty()) {
     if (!text::StartsWith(text::ToLower(auth.substr(0, 7)), "bearer ")) {
       return FinishProblem(ex, absl::UnauthenticatedError("use Authorization: Bearer <token>"),
@@ -294,20 +316,67 @@ void Gateway::Admit(std::shared_ptr<Exchange> ex, std::string_view path) {
     } else {
       caller = text::Cat("token:", StrongEtag(token));  // unverified: never trust its subject
     }
-  } else if (!api_key.empty() && protection_.partner_key_valid) {
-    const std::string_view key(api_key.data(), api_key.size());
-    if (!protection_.partner_key_valid(key)) {
-      return FinishProblem(ex, absl::UnauthenticatedError("unknown partner key"), 401);
-    }
-    caller = text::Cat("partner:", StrongEtag(key));  // hashed: no secret in Redis keys
-  } else {
-    // Without a way to check partner keys, a key is ignored: counting unchecked keys apart
-    // would let a client pick a fresh budget per request.
-    caller = text::Cat("address:", std::string_view(ex->request["X-Client-Address"]));
+    return Limit(std::move(ex), caller, std::nullopt);
   }
-  if (protection_.limiter == nullptr) return Forward(std::move(ex));
+  if (!api_key.empty() && protection_.partner_keys != nullptr) {
+    if (!ex->partner_route) {
+      return FinishProblem(
+          ex,
+          absl::PermissionDeniedError("partner keys are accepted on public catalogue reads only"),
+          403);
+    }
+    const std::string request_id = ex->request_id;
+    protection_.partner_keys->Check(
+        api_key, request_id,
+        [this, ex = std::move(ex)](absl::StatusOr<PartnerKeyInfo> key) mutable {
+          boost::asio::post(executor_, [this, ex = std::move(ex), key = std::move(key)]() mutable {
+            AdmitPartner(std::move(ex), std::move(key));
+          });
+        });
+    return;
+  }
+  if (ex->partner_route && protection_.partner_keys != nullptr && !origin.empty() &&
+      IsCrossOrigin(origin, std::string_view(ex->request[http::field::host]),
+                    protection_.own_origins)) {
+    return FinishProblem(
+        ex, absl::UnauthenticatedError("other sites must send their partner key (X-Api-Key)"), 401);
+  }
+  Limit(std::move(ex), text::Cat("address:", std::string_view(ex->request["X-Client-Address"])),
+        std::nullopt);
+}
 
-  const RouteClass route_class = ClassifyRoute(ex->request.method_string(), path);
+void Gateway::AdmitPartner(std::shared_ptr<Exchange> ex, absl::StatusOr<PartnerKeyInfo> key) {
+  if (!key.ok()) {
+    // Fail closed: a key that cannot be checked cannot be trusted with its budget.
+    ex->retry_after_seconds = 5;
+    return FinishProblem(
+        ex, absl::UnavailableError("partner keys cannot be checked; retry shortly"), 503);
+  }
+  if (!key->valid) {
+    metrics_.ObserveRateLimit(ex->route, "bad_partner_key");
+    return FinishProblem(ex, absl::UnauthenticatedError("unknown or revoked partner key"), 401);
+  }
+  auto origin_field = ex->request[http::field::origin];
+  const std::string_view origin(origin_field.data(), origin_field.size());
+  // Without an Origin the caller is not a browser (a partner's server): the origin binding
+  // protects keys seen in pages from other sites' scripts, not from servers.
+  if (!origin.empty()) {
+    if (!key->AllowsOrigin(origin)) {
+      return FinishProblem(
+          ex, absl::PermissionDeniedError("this partner key is not allowed from this site"), 403);
+    }
+    ex->cors_origin = std::string(origin);
+  }
+  auto tier = protection_.partner_tiers.find(key->rate_tier);
+  const RateLimit limit =
+      tier == protection_.partner_tiers.end() ? protection_.partner_reads : tier->second;
+  Limit(std::move(ex), text::Cat("partner:", key->key_id), limit);
+}
+
+void Gateway::Limit(std::shared_ptr<Exchange> ex, const std::string& caller,
+                    std::optional<RateLimit> partner_limit) {
+  if (protection_.limiter == nullptr) return Forward(std::move(ex));
+  const RouteClass route_class = ClassifyRoute(ex->request.method_string(), ex->path);
   RateLimit limit;
   std::string key;
   switch (route_class) {
@@ -320,7 +389,7 @@ void Gateway::Admit(std::shared_ptr<Exchange> ex, std::string_view path) {
       key = text::Cat("rl:write:", caller);
       break;
     case RouteClass::kRead:
-      limit = text::StartsWith(caller, "partner:")   ? protection_.partner_reads
+      limit = partner_limit                          ? *partner_limit
               : text::StartsWith(caller, "address:") ? protection_.anonymous_reads
                                                      : protection_.account_reads;
       key = text::Cat("rl:read:", caller);
@@ -360,9 +429,14 @@ void Gateway::SetMicroCache(MicroCache* cache) { micro_cache_ = cache; }
 void Gateway::Forward(std::shared_ptr<Exchange> ex) {
   const Route& route = *ex->match.route;
   const std::string_view query = ex->query;
+  const bool streaming = route.method->server_streaming();
+  if (streaming && !ex->open_stream) {
+    return FinishProblem(ex, absl::InvalidArgumentError("this route streams events over HTTP"),
+                         406);
+  }
   // Public reads: no personal data can be in an answer given without a token.
-  ex->public_read =
-      ex->request.method() == http::verb::get && ex->request[http::field::authorization].empty();
+  ex->public_read = !streaming && ex->request.method() == http::verb::get &&
+                    ex->request[http::field::authorization].empty();
   if (ex->public_read && micro_cache_ != nullptr) {
     ex->cache_key = MicroCache::Key("GET", ex->request.target());
     if (auto hit = micro_cache_->Get(ex->cache_key)) {
@@ -387,6 +461,27 @@ void Gateway::Forward(std::shared_ptr<Exchange> ex) {
   if (!params.ok()) return FinishProblem(ex, params.status(), 400);
   auto request = BuildRequest(route, ex->match.captures, *params, ex->request.body());
   if (!request.ok()) return FinishProblem(ex, request.status(), 400);
+  // If-Match on a write names the version read: it becomes the request's expected version
+  // (the service refuses a stale one with ABORTED, answered 412).
+  auto if_match = ex->request[http::field::if_match];
+  if (!if_match.empty() && ex->request.method() != http::verb::get &&
+      text::Strip(std::string_view(if_match)) != "*") {
+    ex->if_match = true;
+    auto version = VersionFromEntityTag(std::string_view(if_match));
+    if (!version) {
+      if (SetExpectedVersion(request->get(), route.body, 1)) {
+        return FinishProblem(
+            ex, absl::FailedPreconditionError("If-Match must be an ETag this API gave"), 412);
+      }
+    } else {
+      SetExpectedVersion(request->get(), route.body, *version);
+    }
+  }
+  auto last_event_id = ex->request["Last-Event-ID"];
+  if (streaming && !last_event_id.empty() &&
+      !SetResumeId(request->get(), std::string_view(last_event_id))) {
+    return FinishProblem(ex, common::InvalidField("Last-Event-ID", "is not an event id"), 400);
+  }
   std::string bytes;
   if (!(*request)->SerializeToString(&bytes)) {
     return FinishProblem(ex, absl::InvalidArgumentError("request cannot be encoded"), 400);
@@ -405,7 +500,10 @@ void Gateway::Forward(std::shared_ptr<Exchange> ex) {
   forward("Authorization", "authorization");
   forward("X-Client-Address", "x-client-address");
   forward("If-Match", "if-match");
+  // Checkout retries: the orders service keys the checkout on it.
+  forward("Idempotency-Key", "idempotency-key");
   metadata.emplace_back("traceparent", ex->traceparent);
+  if (streaming) return ForwardStream(std::move(ex), std::move(bytes), std::move(metadata));
 
   upstreams_.Call(
       route.upstream, route.grpc_path, std::move(bytes), ex->request_id,
@@ -427,6 +525,10 @@ void Gateway::Forward(std::shared_ptr<Exchange> ex) {
             } else if (st.code() == absl::StatusCode::kDeadlineExceeded) {
               st = absl::DeadlineExceededError("the service did not answer in time");
             }
+            // A stale version under If-Match is the precondition failing.
+            if (ex->if_match && st.code() == absl::StatusCode::kAborted) {
+              return FinishProblem(ex, st, 412);
+            }
             return FinishProblem(ex, st, HttpStatusFromCode(st.code()));
           }
           auto json = RenderResponse(route, response);
@@ -434,10 +536,25 @@ void Gateway::Forward(std::shared_ptr<Exchange> ex) {
             metrics_.ObserveUpstreamError(route.grpc_path, "INTERNAL");
             return FinishProblem(ex, json.status(), 500);
           }
+          // Versioned resources (products) are tagged with their version, which If-Match
+          // sends back on the next write.
+          std::optional<int64_t> version;
+          if (route.response_body.empty() && HasVersionField(route.method->output_type())) {
+            if (auto message = NewMessage(route.method->output_type());
+                message != nullptr && message->ParseFromString(response)) {
+              version = VersionOf(*message);
+            }
+          }
           if (ex->request.method() != http::verb::get) {
-            return FinishJson(ex, 200, std::move(*json));
+            HttpResponse res{http::status::ok, ex->request.version()};
+            res.set(http::field::content_type, "application/json");
+            res.set(http::field::cache_control, "no-store");
+            if (version && *version > 0) res.set(http::field::etag, VersionEtag(*version));
+            res.body() = std::move(*json);
+            return Finish(std::move(ex), std::move(res));
           }
           CachedBody body = MakeCachedBody(std::move(*json));
+          if (version && *version > 0) body.etag = VersionEtag(*version);
           if (!ex->cache_key.empty()) micro_cache_->Put(ex->cache_key, body);
           FinishBody(std::move(ex), body);
         });
@@ -515,38 +632,55 @@ void Gateway::FinishProblem(std::shared_ptr<Exchange> ex, const absl::Status& st
   Finish(std::move(ex), std::move(res));
 }
 
+void Gateway::Decorate(const Exchange& ex, HttpResponse* res) const {
+  res->set("X-Request-Id", ex.request_id);
+  SetSecurityHeaders(ex.path, res);
+  if (ex.rate) {
+    res->set("RateLimit-Limit", std::to_string(ex.rate->limit));
+    res->set("RateLimit-Remaining", std::to_string(ex.rate->remaining));
+    res->set("RateLimit-Reset", std::to_string((ex.rate->reset.count() + 999) / 1000));
+  }
+  if (ex.retry_after_seconds > 0) {
+    res->set(http::field::retry_after, std::to_string(ex.retry_after_seconds));
+  }
+  if (ex.partner_route) {
+    // The CORS headers depend on the Origin: shared caches must key on it.
+    auto vary = (*res)[http::field::vary];
+    res->set(http::field::vary,
+             vary.empty() ? std::string("Origin") : text::Cat(std::string_view(vary), ", Origin"));
+  }
+  if (!ex.cors_origin.empty()) {
+    res->set(http::field::access_control_allow_origin, ex.cors_origin);
+    res->set(http::field::access_control_expose_headers,
+             "ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, "
+             "X-Request-Id");
+  }
+}
+
+void Gateway::Record(const Exchange& ex, int status, size_t bytes) const {
+  const auto elapsed = std::chrono::steady_clock::now() - ex.start;
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  const std::string_view method = MethodLabel(ex.request.method());
+  metrics_.ObserveRequest(ex.route, method, status, seconds);
+  common::ScopedRequestId rid(ex.request_id);
+  LOG_INFO("http request", {{"method", std::string(method)},
+                            {"path", ex.path},
+                            {"route", ex.route},
+                            {"trace_id", ex.traceparent.substr(3, 32)},
+                            {"status", std::to_string(status)},
+                            {"bytes", std::to_string(bytes)},
+                            {"duration_ms", std::to_string(seconds * 1000.0)}});
+}
+
 void Gateway::Finish(std::shared_ptr<Exchange> ex, HttpResponse res) {
-  res.set("X-Request-Id", ex->request_id);
-  SetSecurityHeaders(ex->path, &res);
-  if (ex->rate) {
-    res.set("RateLimit-Limit", std::to_string(ex->rate->limit));
-    res.set("RateLimit-Remaining", std::to_string(ex->rate->remaining));
-    res.set("RateLimit-Reset", std::to_string((ex->rate->reset.count() + 999) / 1000));
-  }
-  if (ex->retry_after_seconds > 0) {
-    res.set(http::field::retry_after, std::to_string(ex->retry_after_seconds));
-  }
+  Decorate(*ex, &res);
   res.prepare_payload();
   const size_t bytes = res.body().size();
   if (ex->request.method() == http::verb::head) {
     res.body().clear();
     res.content_length(bytes);  // HEAD announces the length it would have sent
   }
-  const auto elapsed = std::chrono::steady_clock::now() - ex->start;
-  const double seconds = std::chrono::duration<double>(elapsed).count();
-  const int status = res.result_int();
-  const std::string_view method = MethodLabel(ex->request.method());
-  metrics_.ObserveRequest(ex->route, method, status, seconds);
-  {
-    common::ScopedRequestId rid(ex->request_id);
-    LOG_INFO("http request", {{"method", std::string(method)},
-                              {"path", ex->path},
-                              {"route", ex->route},
-                              {"trace_id", ex->traceparent.substr(3, 32)},
-                              {"status", std::to_string(status)},
-                              {"bytes", std::to_string(bytes)},
-                              {"duration_ms", std::to_string(seconds * 1000.0)}});
-  }
+  Record(*ex, res.result_int(), bytes);
   Responder done = std::move(ex->done);
   done(std::move(res));
 }

@@ -1,6 +1,7 @@
 #include "http_server.h"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -8,6 +9,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -66,9 +68,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // From Stop: a connection waiting for its next request is closed; a busy one closes
-  // after its answer.
+  // after its answer; an event stream ends (its producer hears on_gone).
   void CloseIfIdle() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->streaming_) return self->StreamGone();
       if (self->idle_) self->Close();
     });
   }
@@ -168,10 +171,127 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       request.set("X-Client-Address", peer.address().to_string());
     }
-    state_->handler(std::move(request), [self = shared_from_this()](HttpResponse res) {
-      net::post(self->stream_.get_executor(),
-                [self, res = std::move(res)]() mutable { self->Write(std::move(res)); });
+    state_->handler(
+        std::move(request),
+        [self = shared_from_this()](HttpResponse res) {
+          net::post(self->stream_.get_executor(),
+                    [self, res = std::move(res)]() mutable { self->Write(std::move(res)); });
+        },
+        [self = shared_from_this()](HttpResponse head, std::function<void()> on_gone) {
+          return self->OpenStream(std::move(head), std::move(on_gone));
+        });
+  }
+
+  // A streamed answer (Server-Sent Events): the head, then chunks in order, then the last
+  // chunk and the connection closes. Everything below runs on the connection's strand.
+  class Stream final : public ResponseStream {
+   public:
+    explicit Stream(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+    void Send(std::string bytes) override {
+      net::post(
+          session_->stream_.get_executor(),
+          [s = session_, bytes = std::move(bytes)]() mutable { s->StreamSend(std::move(bytes)); });
+    }
+    void End() override {
+      net::post(session_->stream_.get_executor(), [s = session_] { s->StreamEnd(); });
+    }
+
+   private:
+    std::shared_ptr<Session> session_;
+  };
+
+  std::shared_ptr<ResponseStream> OpenStream(HttpResponse head, std::function<void()> on_gone) {
+    auto stream = std::make_shared<Stream>(shared_from_this());
+    net::post(stream_.get_executor(), [self = shared_from_this(), head = std::move(head),
+                                       on_gone = std::move(on_gone)]() mutable {
+      self->StreamStart(std::move(head), std::move(on_gone));
     });
+    return stream;
+  }
+
+  // A client that reads slower than events come is dropped beyond this much backlog.
+  static constexpr size_t kMaxStreamBacklog = 1 << 20;
+
+  void StreamStart(HttpResponse head, std::function<void()> on_gone) {
+    streaming_ = true;
+    keep_alive_ = false;
+    on_gone_ = std::move(on_gone);
+    if (state_->stopping) return StreamGone();
+    stream_head_ = std::make_unique<http::response<http::empty_body>>(
+        std::move(static_cast<http::response_header<>&>(head)));
+    stream_head_->keep_alive(false);
+    stream_head_->chunked(true);
+    stream_serializer_.emplace(*stream_head_);
+    stream_writing_ = true;
+    stream_.expires_after(state_->options.write_timeout);
+    http::async_write_header(stream_, *stream_serializer_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               self->stream_writing_ = false;
+                               if (ec) return self->StreamGone();
+                               self->stream_.expires_never();
+                               self->WatchForHangUp();
+                               self->StreamWriteNext();
+                             });
+  }
+
+  // The client sends nothing more on an event stream: a read completes only when it hangs
+  // up (or breaks the protocol), which is when the producer must stop.
+  void WatchForHangUp() {
+    stream_.socket().async_read_some(net::buffer(hang_up_buffer_),
+                                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                                       if (ec) return self->StreamGone();
+                                       self->WatchForHangUp();
+                                     });
+  }
+
+  void StreamSend(std::string bytes) {
+    if (stream_done_ || stream_ending_ || bytes.empty()) return;
+    stream_backlog_ += bytes.size();
+    stream_queue_.push_back(std::move(bytes));
+    if (stream_backlog_ > kMaxStreamBacklog) return StreamGone();
+    if (!stream_writing_) StreamWriteNext();
+  }
+
+  void StreamEnd() {
+    if (stream_done_) return;
+    stream_ending_ = true;
+    if (!stream_writing_) StreamWriteNext();
+  }
+
+  void StreamWriteNext() {
+    if (stream_done_ || stream_writing_ || !stream_serializer_) return;
+    if (stream_queue_.empty()) {
+      if (!stream_ending_) return;
+      stream_writing_ = true;
+      stream_.expires_after(state_->options.write_timeout);
+      return net::async_write(stream_, http::make_chunk_last(),
+                              [self = shared_from_this()](beast::error_code, size_t) {
+                                self->stream_writing_ = false;
+                                self->stream_done_ = true;  // ended: on_gone is not due
+                                self->on_gone_ = nullptr;   // nor kept (it may own its producer)
+                                self->Close();
+                              });
+    }
+    stream_current_ = std::move(stream_queue_.front());
+    stream_queue_.pop_front();
+    stream_backlog_ -= stream_current_.size();
+    stream_writing_ = true;
+    stream_.expires_after(state_->options.write_timeout);
+    net::async_write(stream_, http::make_chunk(net::buffer(stream_current_)),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->stream_writing_ = false;
+                       if (ec) return self->StreamGone();
+                       self->stream_.expires_never();
+                       self->StreamWriteNext();
+                     });
+  }
+
+  void StreamGone() {
+    if (stream_done_) return;
+    stream_done_ = true;
+    stream_queue_.clear();
+    if (auto on_gone = std::move(on_gone_)) on_gone();
+    Close();
   }
 
   void RespondAndClose(int status, absl::StatusCode code, std::string detail) {
@@ -217,6 +337,18 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<HttpServer::State> state_;
   size_t body_limit_ = 0;  // of the request being read
+  // Event stream state (OpenStream), on the strand.
+  bool streaming_ = false;
+  bool stream_writing_ = false;
+  bool stream_ending_ = false;
+  bool stream_done_ = false;
+  std::function<void()> on_gone_;
+  std::unique_ptr<http::response<http::empty_body>> stream_head_;
+  std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
+  std::deque<std::string> stream_queue_;
+  size_t stream_backlog_ = 0;
+  std::string stream_current_;  // the chunk being written
+  std::array<char, 512> hang_up_buffer_{};
   bool idle_ = false;
   bool keep_alive_ = false;
   bool counted_ = false;

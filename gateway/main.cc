@@ -10,6 +10,7 @@
 
 #include "comptoir/common/auth.h"
 #include "comptoir/common/config.h"
+#include "comptoir/common/grpc_channel.h"
 #include "comptoir/common/log.h"
 #include "comptoir/common/redis_pool.h"
 #include "comptoir/common/worker_pool.h"
@@ -17,9 +18,11 @@
 #include "http_server.h"
 #include "metrics.h"
 #include "openapi.h"
+#include "partner_keys.h"
 #include "rate_limiter.h"
 #include "route_table.h"
 #include "static_files.h"
+#include "text.h"
 #include "upstream.h"
 #include "upstream_health.h"
 
@@ -40,13 +43,28 @@ int main() {
   const bool rate_limits = env.Bool("RATE_LIMITS", true);
   const auto micro_cache_ttl = env.Duration("MICRO_CACHE_TTL", std::chrono::seconds(2));
   const int64_t micro_cache_mib = env.Int("MICRO_CACHE_MIB", 64, 0, 65536);
+  const auto env_heartbeat = env.Duration("SSE_HEARTBEAT", std::chrono::seconds(15));
+  const int64_t max_streams = env.Int("SSE_MAX_STREAMS", 1000, 1, 1000000);
   auto per_minute = [&env](const char* name, int64_t fallback) {
     return gw::RateLimit{env.Int(name, fallback, 1, 100000000), std::chrono::seconds(60)};
   };
   gw::ProtectionOptions protection;
   protection.anonymous_reads = per_minute("RATE_LIMIT_ANONYMOUS_READS", 300);
   protection.account_reads = per_minute("RATE_LIMIT_ACCOUNT_READS", 600);
-  protection.partner_reads = per_minute("RATE_LIMIT_PARTNER_READS", 3000);
+  protection.partner_reads = per_minute("RATE_LIMIT_PARTNER_READS", 60);
+  protection.partner_tiers["basic"] = per_minute("RATE_LIMIT_PARTNER_BASIC", 60);
+  protection.partner_tiers["high"] = per_minute("RATE_LIMIT_PARTNER_HIGH", 600);
+  // Partner keys are checked with accounts over its internal service: without the internal
+  // credential they cannot be, and are ignored (partner routes then refuse other sites).
+  const std::string internal_credential = env.String("INTERNAL_CREDENTIAL", "");
+  const std::string partner_keys_upstream = env.String("PARTNER_KEYS_UPSTREAM", "");
+  const auto partner_key_ttl = env.Duration("PARTNER_KEY_CACHE_TTL", std::chrono::seconds(30));
+  for (std::string_view origin : gw::text::Split(env.String("OWN_ORIGINS", ""), ',')) {
+    origin = gw::text::Strip(origin);
+    if (!origin.empty()) protection.own_origins.emplace_back(origin);
+  }
+  const comptoir::common::GrpcClientTlsOptions tls =
+      comptoir::common::GrpcClientTlsOptionsFromEnv(env);
   protection.writes = per_minute("RATE_LIMIT_WRITES", 120);
   protection.logins = per_minute("RATE_LIMIT_LOGINS", 10);
   // Without AUTH_PUBLIC_KEYS the gateway cannot check tokens; the services still do.
@@ -77,15 +95,30 @@ int main() {
 
   std::vector<std::string> addresses;
   for (const auto& entry : *upstreams) addresses.push_back(entry.second);
+  // Accounts answers partner key checks; by default at the address of its public service.
+  std::string accounts_address = partner_keys_upstream;
+  if (accounts_address.empty()) {
+    auto accounts = upstreams->find("comptoir.accounts.v1.AccountService");
+    if (accounts != upstreams->end()) accounts_address = accounts->second;
+  }
+  if (!accounts_address.empty()) addresses.push_back(accounts_address);
   boost::asio::io_context ioc(threads);
-  gw::UpstreamClient client(addresses, {timeout});
+  auto credentials = comptoir::common::ClientChannelCredentials(tls);
+  if (!credentials.ok()) {
+    std::cerr << "comptoir-gateway: " << credentials.status().message() << "\n";
+    return 2;
+  }
+  gw::UpstreamClient client(
+      addresses,
+      {.timeout = timeout, .credentials = *credentials, .tls_server_name = tls.server_name});
   gw::UpstreamHealth health(client, ioc.get_executor());
   gw::GatewayMetrics metrics;
   gw::StaticFiles static_files(web_root);
   gw::Gateway gateway(*routes, client, &health, metrics, &static_files, ioc.get_executor());
-  gw::HttpServer server(ioc, [&gateway](gw::HttpRequest req, gw::Responder done) {
-    gateway.Handle(std::move(req), std::move(done));
-  });
+  gw::HttpServer server(
+      ioc, [&gateway](gw::HttpRequest req, gw::Responder done, gw::StreamOpener open_stream) {
+        gateway.Handle(std::move(req), std::move(done), std::move(open_stream));
+      });
   if (auto st = server.Listen(listen); !st.ok()) {
     std::cerr << "comptoir-gateway: " << st.message() << "\n";
     return 1;
@@ -95,11 +128,22 @@ int main() {
   gw::RedisRateLimiter limiter(redis, redis_workers);
   if (rate_limits) protection.limiter = &limiter;
   if (verifier) protection.verifier = &*verifier;
+  gw::AccountsPartnerKeys partner_keys(client, {.accounts_address = accounts_address,
+                                                .internal_credential = internal_credential,
+                                                .ttl = partner_key_ttl});
+  if (!internal_credential.empty() && !accounts_address.empty()) {
+    protection.partner_keys = &partner_keys;
+  } else {
+    LOG_WARN("partner keys are not checked (set INTERNAL_CREDENTIAL and an accounts upstream)");
+  }
   gateway.SetProtection(protection);
   gw::MicroCache micro_cache(
       {.ttl = micro_cache_ttl, .max_bytes = static_cast<size_t>(micro_cache_mib) << 20});
   // MICRO_CACHE_TTL=0 or MICRO_CACHE_MIB=0 turns it off (benchmarks compare both).
   if (micro_cache_ttl.count() > 0 && micro_cache_mib > 0) gateway.SetMicroCache(&micro_cache);
+  gateway.SetStreamOptions({.heartbeat = env_heartbeat,
+                            .head_wait = std::chrono::milliseconds(1000),
+                            .max_streams = static_cast<size_t>(max_streams)});
   gateway.SetApiDocument(gw::GenerateOpenApi(*routes, gw::ProtoComments::Embedded()));
   server.Start();
   health.Start();

@@ -9,6 +9,7 @@
 #include "comptoir/common/embedded_file.h"
 #include "comptoir/common/log.h"
 #include "google/protobuf/descriptor.pb.h"
+#include "preconditions.h"
 #include "text.h"
 
 namespace comptoir::gateway {
@@ -415,6 +416,8 @@ constexpr ErrorResponse kErrors[] = {
     {"403", "Forbidden", "The caller may not do this."},
     {"404", "NotFound", "No such resource."},
     {"409", "Conflict", "The resource exists already or changed meanwhile; read it and retry."},
+    {"412", "PreconditionFailed",
+     "If-Match names a version that is no longer current; read the resource again."},
     {"413", "PayloadTooLarge", "The body is larger than the route accepts."},
     {"415", "UnsupportedMediaType", "The body is not application/json."},
     {"429", "TooManyRequests",
@@ -643,24 +646,50 @@ std::string GenerateOpenApi(const RouteTable& routes, const ProtoComments& comme
       op.Set("requestBody", std::move(request_body));
     }
 
-    Json ok_schema =
-        route.response_body.empty()
-            ? schemas.MessageRef(method->output_type())
-            : schemas.FieldSchema(method->output_type()->FindFieldByName(route.response_body));
+    // A server-streaming RPC is served as Server-Sent Events: each event's data is one
+    // response message as JSON.
+    const bool streams = method->server_streaming();
+    Json content =
+        streams
+            ? Json::Object().Set(
+                  "text/event-stream",
+                  Json::Object().Set(
+                      "schema", Json::Object()
+                                    .Set("type", "string")
+                                    .Set("description",
+                                         text::Cat("Server-Sent Events; each `data:` line is one ",
+                                                   method->output_type()->full_name(),
+                                                   " as JSON, `id:` its event id (send it back as "
+                                                   "Last-Event-ID to resume)."))))
+            : Json::Object().Set(
+                  "application/json",
+                  Json::Object().Set(
+                      "schema", route.response_body.empty()
+                                    ? schemas.MessageRef(method->output_type())
+                                    : schemas.FieldSchema(method->output_type()->FindFieldByName(
+                                          route.response_body))));
     Json responses = Json::Object().Set(
         "200",
         Json::Object()
             .Set("description", "OK")
             .Set("headers", Json::Object().Set("X-Request-Id", Ref("headers", "X-Request-Id")))
-            .Set("content",
-                 Json::Object().Set("application/json",
-                                    Json::Object().Set("schema", std::move(ok_schema)))));
+            .Set("content", std::move(content)));
     const bool has_body = !route.body.empty();
     const bool writes = route.http_method != "GET";
+    // Writes of versioned resources take If-Match (the ETag read) as their expected version.
+    const google::protobuf::Descriptor* body_type =
+        route.body.empty() || route.body == "*"
+            ? nullptr
+            : (method->input_type()->FindFieldByName(route.body) != nullptr
+                   ? method->input_type()->FindFieldByName(route.body)->message_type()
+                   : nullptr);
+    const bool versioned = writes && (HasVersionField(method->input_type()) ||
+                                      (body_type != nullptr && HasVersionField(body_type)));
     for (const ErrorResponse& e : kErrors) {
       std::string_view status = e.status;
       if ((status == "413" || status == "415") && !has_body) continue;
       if (status == "409" && !writes) continue;
+      if (status == "412" && !versioned) continue;
       responses.Set(status, Ref("responses", e.name));
     }
     responses.Set("default", Ref("responses", "Error"));
@@ -734,7 +763,12 @@ std::string GenerateOpenApi(const RouteTable& routes, const ProtoComments& comme
                                 .Set("in", "header")
                                 .Set("name", "X-Api-Key")
                                 .Set("description",
-                                     "Key of a partner site, for public catalogue reads."))));
+                                     "Key of a partner site, for public catalogue reads: the GET "
+                                     "operations of shops and products. From a browser, the "
+                                     "page's Origin must be one of the key's allowed origins "
+                                     "(CORS answers echo it; another origin is 403); other sites' "
+                                     "browsers calling those operations without a key get 401. "
+                                     "Requests are counted against the key's rate tier."))));
   std::string out;
   doc.Dump(&out);
   return out;

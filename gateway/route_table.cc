@@ -143,7 +143,7 @@ absl::StatusOr<RouteTable> RouteTable::Build(const std::map<std::string, std::st
       const MethodDescriptor* m = service->method(i);
       if (!m->options().HasExtension(google::api::http)) continue;  // not exposed over HTTP
       // Streaming RPCs need SSE (a later issue); they get no route rather than a wrong one.
-      if (m->client_streaming() || m->server_streaming()) continue;
+      if (m->client_streaming()) continue;  // server streaming: Server-Sent Events
       const google::api::HttpRule& rule = m->options().GetExtension(google::api::http);
       absl::Status st = AddRule(m, rule, address, &table.routes_);
       if (!st.ok()) return st;

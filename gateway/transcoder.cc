@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "comptoir/common/log.h"
 #include "comptoir/common/status.h"
+#include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
 #include "text.h"
 
@@ -195,9 +196,39 @@ absl::StatusOr<QueryParams> ParseQuery(std::string_view raw_query) {
   return out;
 }
 
+bool JsonDeeperThan(std::string_view body, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > limit) return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 std::unique_ptr<Message> NewMessage(const Descriptor* type) {
-  const Message* prototype =
-      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
+  if (type == nullptr) return nullptr;
+  const Message* prototype = nullptr;
+  if (type->file()->pool() == google::protobuf::DescriptorPool::generated_pool()) {
+    prototype = google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
+  } else {
+    // Types from another pool (tests, tools loading descriptor sets): dynamic messages.
+    // GetPrototype is thread-safe; the factory lives as long as the process.
+    static auto* const dynamic = new google::protobuf::DynamicMessageFactory();
+    prototype = dynamic->GetPrototype(type);
+  }
   return prototype == nullptr ? nullptr : std::unique_ptr<Message>(prototype->New());
 }
 

@@ -18,6 +18,13 @@
 
 namespace comptoir::gateway {
 
+// Requests whose JSON nests deeper are refused (400) before parsing: the protobuf JSON
+// parser recurses per level.
+inline constexpr int kMaxJsonDepth = 32;
+
+// Whether `body` has more than `limit` nested objects/arrays (strings are skipped).
+bool JsonDeeperThan(std::string_view body, int limit);
+
 // Decoded query parameters, in request order; a name may repeat (repeated fields).
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
@@ -41,7 +48,7 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> BuildMessage(
 // response_body). Internal status when the bytes are not a valid response.
 absl::StatusOr<std::string> RenderResponse(const Route& route, std::string_view serialized);
 
-// A fresh message of `type` from the generated factory; nullptr for an unlinked type.
+// A fresh message of `type`: generated when linked in, dynamic for types of other pools.
 std::unique_ptr<google::protobuf::Message> NewMessage(const google::protobuf::Descriptor* type);
 
 }  // namespace comptoir::gateway

@@ -5,6 +5,7 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/channel_arguments.h>
+#include <grpcpp/support/client_callback.h>
 
 #include <utility>
 
@@ -32,7 +33,15 @@ UpstreamClient::UpstreamClient(const std::vector<std::string>& addresses, Option
     // A dns:/// target resolving to several replicas (a headless Service) is spread over all
     // of them instead of pinned to the first.
     args.SetLoadBalancingPolicyName("round_robin");
-    auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    // Exports (products, directory, road sheets) can pass gRPC's 4 MiB default; the services
+    // take and give up to 16 MiB.
+    args.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+    args.SetMaxSendMessageSize(16 * 1024 * 1024);
+    if (!options_.tls_server_name.empty()) args.SetSslTargetNameOverride(options_.tls_server_name);
+    auto channel = grpc::CreateCustomChannel(
+        address,
+        options_.credentials != nullptr ? options_.credentials : grpc::InsecureChannelCredentials(),
+        args);
     auto stub = std::make_unique<grpc::GenericStub>(channel);
     upstreams_.emplace(address, Upstream{std::move(channel), std::move(stub)});
   }
@@ -109,19 +118,107 @@ void UpstreamClient::Finish(PendingCall* raw, const grpc::Status& status) {
   in_flight_.erase(raw);
 }
 
+// One server-streaming call over the generic stub. gRPC's generic API is bidirectional: the
+// single request goes as the last write, then responses are read one at a time.
+class UpstreamClient::StreamCall final
+    : public UpstreamClient::Stream,
+      public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  StreamCall(UpstreamClient* owner, StreamHandlers handlers)
+      : owner_(owner), handlers_(std::move(handlers)) {}
+
+  void Cancel() override { context_.TryCancel(); }
+
+  void Begin(grpc::GenericStub& stub, const std::string& grpc_path, std::string request) {
+    grpc::Slice slice(std::move(request));
+    request_ = grpc::ByteBuffer(&slice, 1);
+    stub.PrepareBidiStreamingCall(&context_, grpc_path, grpc::StubOptions(), this);
+    StartWriteLast(&request_, grpc::WriteOptions());
+    StartRead(&response_);
+    StartCall();
+  }
+
+  grpc::ClientContext& context() { return context_; }
+
+  void OnReadInitialMetadataDone(bool ok) override {
+    if (ok && handlers_.on_headers) handlers_.on_headers();
+  }
+  void OnWriteDone(bool) override {}
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // the stream ended: OnDone follows
+    std::string bytes;
+    std::vector<grpc::Slice> slices;
+    if (response_.Dump(&slices).ok()) {
+      bytes.reserve(response_.Length());
+      for (const grpc::Slice& s : slices) {
+        bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      }
+    }
+    handlers_.on_message(std::move(bytes));
+    StartRead(&response_);
+  }
+  void OnDone(const grpc::Status& status) override {
+    handlers_.on_done(status);
+    owner_->StreamEnded(this);  // may destroy this object: nothing after it
+  }
+
+ private:
+  UpstreamClient* owner_;
+  StreamHandlers handlers_;
+  grpc::ClientContext context_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+};
+
+std::shared_ptr<UpstreamClient::Stream> UpstreamClient::StartStream(
+    const std::string& address, const std::string& grpc_path, std::string request,
+    const std::string& request_id, const Metadata& metadata, StreamHandlers handlers) {
+  auto it = upstreams_.find(address);
+  if (it == upstreams_.end()) {
+    handlers.on_done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "no channel to " + address));
+    return nullptr;
+  }
+  auto call = std::make_shared<StreamCall>(this, std::move(handlers));
+  if (!request_id.empty()) call->context().AddMetadata("x-request-id", request_id);
+  for (const auto& [key, value] : metadata) call->context().AddMetadata(key, value);
+  bool accepted = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!shut_down_) accepted = streams_.emplace(call.get(), call).second;
+  }
+  if (!accepted) {
+    call->OnDone(grpc::Status(grpc::StatusCode::UNAVAILABLE, "gateway shutting down"));
+    return nullptr;
+  }
+  call->Begin(*it->second.stub, grpc_path, std::move(request));
+  return call;
+}
+
+void UpstreamClient::StreamEnded(StreamCall* call) {
+  absl::MutexLock lock(&mu_);
+  streams_.erase(call);
+}
+
 void UpstreamClient::Shutdown() {
   std::vector<std::shared_ptr<PendingCall>> calls;
+  std::vector<std::shared_ptr<StreamCall>> streams;
   {
     absl::MutexLock lock(&mu_);
     shut_down_ = true;
     for (const auto& entry : in_flight_) calls.push_back(entry.second);
+    for (const auto& entry : streams_) streams.push_back(entry.second);
   }
   // Outside the lock: gRPC may run a completion inline, and Finish takes the lock.
   for (const auto& call : calls) call->context.TryCancel();
+  for (const auto& stream : streams) stream->Cancel();
   calls.clear();
+  streams.clear();
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
-      +[](decltype(in_flight_)* s) { return s->empty(); }, &in_flight_));
+      +[](UpstreamClient* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+        return self->in_flight_.empty() && self->streams_.empty();
+      },
+      this));
 }
 
 }  // namespace comptoir::gateway

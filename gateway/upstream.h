@@ -7,6 +7,7 @@
 
 #include <grpcpp/channel.h>
 #include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/security/credentials.h>
 
 #include <chrono>
 #include <functional>
@@ -26,6 +27,10 @@ class UpstreamClient {
  public:
   struct Options {
     std::chrono::milliseconds timeout{5000};  // default deadline of a call
+    // Channel credentials (common::ClientChannelCredentials: TLS when GRPC_TLS_CA_FILE is
+    // set); null means plaintext.
+    std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr;
+    std::string tls_server_name{};  // non-empty: the name TLS verifies instead of the host
   };
   // gRPC metadata sent with a call: lower-case keys, values without CR/LF.
   using Metadata = std::vector<std::pair<std::string, std::string>>;
@@ -48,7 +53,30 @@ class UpstreamClient {
             const std::string& request_id, std::chrono::milliseconds timeout, Done done,
             const Metadata& metadata = {});
 
-  // Refuses new calls, cancels those in flight and returns once all their callbacks ran.
+  // A server-streaming call in progress; Cancel ends it (on_done then runs with CANCELLED).
+  class Stream {
+   public:
+    virtual ~Stream() = default;
+    virtual void Cancel() = 0;
+  };
+  // Callbacks of a server-streaming call, all on gRPC threads and never concurrently:
+  // on_headers once when the service answered (initial metadata) and before any message,
+  // on_message per response message (the next is read only after it returns), then on_done
+  // exactly once (also after Cancel or Shutdown).
+  struct StreamHandlers {
+    std::function<void()> on_headers;
+    std::function<void(std::string message)> on_message;
+    std::function<void(const grpc::Status& status)> on_done;
+  };
+  // Starts a server-streaming call with no deadline (it lives as long as the client
+  // listens). For an unknown address or after Shutdown, on_done runs at once with
+  // UNAVAILABLE and the result is null.
+  std::shared_ptr<Stream> StartStream(const std::string& address, const std::string& grpc_path,
+                                      std::string request, const std::string& request_id,
+                                      const Metadata& metadata, StreamHandlers handlers);
+
+  // Refuses new calls, cancels those in flight (streams included) and returns once all their
+  // callbacks ran.
   void Shutdown();
 
   std::vector<std::string> addresses() const;
@@ -60,8 +88,10 @@ class UpstreamClient {
     std::unique_ptr<grpc::GenericStub> stub;
   };
   struct PendingCall;
+  class StreamCall;
 
   void Finish(PendingCall* call, const grpc::Status& status);
+  void StreamEnded(StreamCall* call);
 
   const Options options_;
   std::map<std::string, Upstream> upstreams_;  // fixed after construction
@@ -69,6 +99,7 @@ class UpstreamClient {
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   // Shared so Shutdown can cancel a call outside the lock while it completes concurrently.
   absl::flat_hash_map<PendingCall*, std::shared_ptr<PendingCall>> in_flight_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<StreamCall*, std::shared_ptr<StreamCall>> streams_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace comptoir::gateway

@@ -2,6 +2,7 @@
 // limit, 429 with Retry-After and RateLimit headers, and the fail-open / fail-closed choice.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <future>
@@ -60,6 +61,25 @@ TEST(ClassifyRouteTest, SignInAndSignUpAreLogins) {
   EXPECT_EQ(ClassifyRoute("DELETE", "/v1/sessions/current"), RouteClass::kWrite);
 }
 
+// Two keys: "pk_secret" (basic tier, from https://www.beaune-tourisme.fr) and "pk_high";
+// anything else is unknown; "pk_down" fails like an accounts outage.
+class FakePartnerKeys : public PartnerKeyChecker {
+ public:
+  void Check(std::string_view secret, const std::string&, Done done) override {
+    ++calls;
+    if (secret == "pk_down") return done(absl::UnavailableError("accounts down"));
+    PartnerKeyInfo info;
+    if (secret == "pk_secret" || secret == "pk_high") {
+      info.valid = true;
+      info.key_id = secret == "pk_secret" ? "key-1" : "key-2";
+      info.rate_tier = secret == "pk_secret" ? "basic" : "high";
+      info.allowed_origins = {"https://www.beaune-tourisme.fr"};
+    }
+    done(info);
+  }
+  std::atomic<int> calls{0};
+};
+
 // In memory, with a fixed clock; or failing like a Redis outage.
 class FakeLimiter : public RateLimiter {
  public:
@@ -86,8 +106,9 @@ class ProtectionTest : public ::testing::Test {
     routes_ = std::make_unique<RouteTable>(std::move(*routes));
     // Nothing listens on port 1: forwarded requests end in 503, which is all these tests
     // need to tell "let through" from "refused".
-    client_ = std::make_unique<UpstreamClient>(std::vector<std::string>{"127.0.0.1:1"},
-                                               UpstreamClient::Options{milliseconds(500)});
+    client_ =
+        std::make_unique<UpstreamClient>(std::vector<std::string>{"127.0.0.1:1"},
+                                         UpstreamClient::Options{.timeout = milliseconds(500)});
     gateway_ = std::make_unique<Gateway>(*routes_, *client_, nullptr, metrics_, nullptr,
                                          ioc_.get_executor());
     key_ = common::GenerateSigningKey("k1");
@@ -97,7 +118,7 @@ class ProtectionTest : public ::testing::Test {
     ProtectionOptions options;
     options.limiter = &limiter_;
     options.verifier = verifier_.get();
-    options.partner_key_valid = [](std::string_view key) { return key == "pk_secret"; };
+    options.partner_keys = &partner_keys_;
     options.anonymous_reads = {2, std::chrono::seconds(60)};
     options.logins = {1, std::chrono::seconds(60)};
     gateway_->SetProtection(options);
@@ -143,6 +164,7 @@ class ProtectionTest : public ::testing::Test {
   GatewayMetrics metrics_;
   std::unique_ptr<Gateway> gateway_;
   FakeLimiter limiter_;
+  FakePartnerKeys partner_keys_;
   common::SigningKey key_;
   std::unique_ptr<common::TokenVerifier> verifier_;
 };
@@ -175,12 +197,83 @@ TEST_F(ProtectionTest, AccountsAndPartnersHaveBudgetsOfTheirOwn) {
   EXPECT_NE(res.result_int(), 401);
   EXPECT_EQ(res["RateLimit-Limit"], "600");
   auto partner = Send(http::verb::get, "/v1/shops/x", {{"X-Api-Key", "pk_secret"}});
-  EXPECT_EQ(partner["RateLimit-Limit"], "3000");
+  EXPECT_EQ(partner["RateLimit-Limit"], "60");  // the key's rate tier
+  auto high = Send(http::verb::get, "/v1/shops/x", {{"X-Api-Key", "pk_high"}});
+  EXPECT_EQ(high["RateLimit-Limit"], "600");
   std::lock_guard<std::mutex> lock(limiter_.mu);
-  ASSERT_EQ(limiter_.keys.size(), 2u);
+  ASSERT_EQ(limiter_.keys.size(), 3u);
   EXPECT_EQ(limiter_.keys[0], "rl:read:account:u-1");
-  EXPECT_EQ(limiter_.keys[1].rfind("rl:read:partner:\"", 0), 0u);  // hashed, never the key
-  EXPECT_EQ(limiter_.keys[1].find("pk_secret"), std::string::npos);
+  EXPECT_EQ(limiter_.keys[1], "rl:read:partner:key-1");  // the key id, never the secret
+  EXPECT_EQ(limiter_.keys[2], "rl:read:partner:key-2");
+}
+
+TEST_F(ProtectionTest, PartnerKeyFromAnAllowedOriginGetsCorsHeaders) {
+  auto res = Send(http::verb::get, "/v1/shops/x",
+                  {{"X-Api-Key", "pk_secret"},
+                   {"Origin", "https://www.beaune-tourisme.fr"},
+                   {"Host", "api.comptoir.fr"}});
+  EXPECT_NE(res.result_int(), 401);
+  EXPECT_NE(res.result_int(), 403);
+  EXPECT_EQ(res[http::field::access_control_allow_origin], "https://www.beaune-tourisme.fr");
+  EXPECT_NE(res[http::field::vary].find("Origin"), std::string::npos);
+}
+
+TEST_F(ProtectionTest, PartnerKeyFromAnotherOriginIsRefusedWithoutCorsHeaders) {
+  auto res = Send(http::verb::get, "/v1/shops/x",
+                  {{"X-Api-Key", "pk_secret"},
+                   {"Origin", "https://evil.example"},
+                   {"Host", "api.comptoir.fr"}});
+  EXPECT_EQ(res.result_int(), 403);
+  EXPECT_TRUE(res[http::field::access_control_allow_origin].empty());
+  std::lock_guard<std::mutex> lock(limiter_.mu);
+  EXPECT_TRUE(limiter_.keys.empty());
+}
+
+TEST_F(ProtectionTest, CrossOriginBrowserWithoutKeyOnAPartnerRouteIs401) {
+  auto res = Send(http::verb::get, "/v1/shops/x",
+                  {{"Origin", "https://www.beaune-tourisme.fr"}, {"Host", "api.comptoir.fr"}});
+  EXPECT_EQ(res.result_int(), 401);
+  EXPECT_TRUE(res[http::field::access_control_allow_origin].empty());
+  // Our own pages (same origin) need no key.
+  auto own = Send(http::verb::get, "/v1/shops/x",
+                  {{"Origin", "https://api.comptoir.fr"}, {"Host", "api.comptoir.fr"}});
+  EXPECT_NE(own.result_int(), 401);
+}
+
+TEST_F(ProtectionTest, PartnerKeysAreOnlyForPartnerRoutes) {
+  auto res = Send(http::verb::post, "/v1/shops", {{"X-Api-Key", "pk_secret"}});
+  EXPECT_EQ(res.result_int(), 403);
+  EXPECT_EQ(partner_keys_.calls.load(), 0);
+}
+
+TEST_F(ProtectionTest, PartnerKeyCheckOutageFailsClosed) {
+  auto res = Send(http::verb::get, "/v1/shops/x", {{"X-Api-Key", "pk_down"}});
+  EXPECT_EQ(res.result_int(), 503);
+  EXPECT_EQ(res["Retry-After"], "5");
+}
+
+TEST_F(ProtectionTest, PreflightOnAPartnerRouteAllowsTheKeyHeader) {
+  auto res = Send(http::verb::options, "/v1/shops/x",
+                  {{"Origin", "https://any.example"},
+                   {"Access-Control-Request-Method", "GET"},
+                   {"Access-Control-Request-Headers", "x-api-key"}});
+  EXPECT_EQ(res.result_int(), 204);
+  EXPECT_EQ(res[http::field::access_control_allow_origin], "https://any.example");
+  EXPECT_NE(res[http::field::access_control_allow_headers].find("X-Api-Key"), std::string::npos);
+  EXPECT_NE(res[http::field::vary].find("Origin"), std::string::npos);
+  auto write = Send(http::verb::options, "/v1/shops",
+                    {{"Origin", "https://any.example"}, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(write.result_int(), 403);
+  EXPECT_TRUE(write[http::field::access_control_allow_origin].empty());
+}
+
+TEST(CrossOriginTest, ComparesTheOriginWithTheHostAndOurOwnOrigins) {
+  EXPECT_FALSE(IsCrossOrigin("http://localhost:8080", "localhost:8080", {}));
+  EXPECT_FALSE(IsCrossOrigin("HTTPS://API.comptoir.fr", "api.comptoir.fr", {}));
+  EXPECT_TRUE(IsCrossOrigin("https://www.beaune-tourisme.fr", "api.comptoir.fr", {}));
+  EXPECT_TRUE(IsCrossOrigin("null", "api.comptoir.fr", {}));
+  EXPECT_FALSE(
+      IsCrossOrigin("https://www.comptoir.fr", "gateway:8080", {"https://www.comptoir.fr"}));
 }
 
 TEST_F(ProtectionTest, UnknownPartnerKeysAreRefused) {
