@@ -194,7 +194,8 @@ std::vector<common::PreparedStatement> PgShopsRepository::Statements() {
                     "AND ($2::text IS NULL OR s.category = $2) "
                     "AND ($7::text IS NULL OR c.department_code = $7) AND ",
                     NameMatches(8),
-                    " AND (s.status = 'active' OR NOT $6::boolean AND s.status <> 'closed') "
+                    " AND CASE WHEN $9::text IS NOT NULL THEN s.status = $9 "
+                    "ELSE (s.status = 'active' OR NOT $6::boolean AND s.status <> 'closed') END "
                     "AND ($3::bigint IS NULL OR (s.create_time, s.id) < "
                     "(timestamptz 'epoch' + $3::bigint * interval '1 microsecond', $4::uuid)) "
                     "ORDER BY s.create_time DESC, s.id DESC LIMIT $5")},
@@ -324,11 +325,12 @@ absl::StatusOr<ShopPage> PgShopsRepository::List(const ShopQuery& query, Deadlin
     } else if (query.after.has_value()) {
       r = tx.exec_prepared("shops_list", OrNull(query.commune_insee), OrNull(query.category),
                            absl::ToUnixMicros(query.after->create_time), query.after->id, limit,
-                           query.active_only, OrNull(query.department_code), name);
+                           query.active_only, OrNull(query.department_code), name,
+                           OrNull(query.status));
     } else {
       r = tx.exec_prepared("shops_list", OrNull(query.commune_insee), OrNull(query.category),
                            no_value, no_value, limit, query.active_only,
-                           OrNull(query.department_code), name);
+                           OrNull(query.department_code), name, OrNull(query.status));
     }
     ShopPage page;
     for (const pqxx::row& row : r) {

@@ -92,6 +92,7 @@ struct ShopQuery {
   std::optional<GeoPoint> near;  // set: within radius_km of it, nearest first
   double radius_km = 0;
   bool active_only = true;  // the public directory shows active shops only
+  std::string status = "";  // set: exactly this status (moderation lists), active_only ignored
   int page_size = 20;       // already validated: 1..100
   std::optional<ShopCursor> after;
 };

@@ -115,11 +115,16 @@ grpc::ServerUnaryReactor* ShopsGrpc::GetShop(grpc::CallbackServerContext* contex
 grpc::ServerUnaryReactor* ShopsGrpc::ListShops(grpc::CallbackServerContext* context,
                                                const v1::ListShopsRequest* request,
                                                v1::ListShopsResponse* response) {
-  return common::Offload(server_, context, [this, request, response](Deadline deadline) {
-    ListShopsParams params{request->commune(),     request->category(),   request->page_size(),
-                           request->page_token(),  request->department(), request->near(),
-                           request->radius_km(),   request->q(),          request->open_now(),
-                           request->near_commune()};
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ListShopsParams params{request->commune(),      request->category(),   request->page_size(),
+                           request->page_token(),   request->department(), request->near(),
+                           request->radius_km(),    request->q(),          request->open_now(),
+                           request->near_commune(), request->status()};
+    // Shops not yet (or no longer) public are listed for the Region's moderators only.
+    if (!request->status().empty() && request->status() != kStatusActive) {
+      ASSIGN_OR_RETURN(Caller caller, common::CallerOf(*context, verifier_));
+      RETURN_IF_ERROR(common::RequireRole(caller, common::kRoleAdmin));
+    }
     ASSIGN_OR_RETURN(ListShopsResult result, service_.ListShops(params, deadline));
     const absl::Time now = absl::Now();
     for (const Shop& shop : result.shops) {

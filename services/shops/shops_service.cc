@@ -563,6 +563,16 @@ absl::StatusOr<ListShopsResult> ShopsService::ListShops(const ListShopsParams& p
       }
     }
   }
+  if (!params.status.empty() && params.status != kStatusActive) {
+    if (params.status != kStatusPending && params.status != kStatusSuspended &&
+        params.status != kStatusClosed) {
+      violations.Add("status", "must be one of active, pending, suspended, closed");
+    } else if (around || params.open_now) {
+      violations.Add("status", "moderation lists cannot be combined with near or open_now");
+    } else {
+      query.status = params.status;
+    }
+  }
   if (around) {
     if (params.radius_km == 0) {
       query.radius_km = kDefaultRadiusKm;

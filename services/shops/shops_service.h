@@ -66,6 +66,9 @@ struct ListShopsParams {
   std::string q = "";     // words of the name
   bool open_now = false;
   std::string near_commune = "";  // INSEE code: around its centre (instead of near)
+  // Moderation lists: "pending", "suspended" or "closed" (the caller must be a region admin:
+  // checked by the transport, which knows the caller); empty or "active": public directory.
+  std::string status = "";
 };
 
 struct ListShopsResult {

@@ -43,8 +43,10 @@ constexpr char kAdminEmail[] = "admin-gateway-e2e@region-bfc.fr";
 constexpr char kAdminPassword[] = "Gateway-E2E-Admin-Password-42";
 constexpr char kPartnerOrigin[] = "https://www.beaune-tourisme.fr";
 constexpr char kPlaceholderId[] = "00000000-0000-4000-8000-000000000000";
-// The rate-limit test's partner budget: 1200 a minute = 20 a second.
-constexpr int kBasicPerMinute = 1200;
+// The rate-limit test's partner budget, 120 a minute: low enough that a client sending one request
+// after another reaches it even on a loaded CI machine (the budget is 120 + 2 per second: ~140
+// requests in the 10 s window).
+constexpr int kBasicPerMinute = 120;
 
 class Stack {
  public:
@@ -271,7 +273,7 @@ TEST_F(GatewayEndToEnd, PartnerKeyWorksFromItsOriginOnly) {
 TEST_F(GatewayEndToEnd, PartnerRateLimitHoldsWithinFivePercent) {
   // GCRA with burst = limit: over a window of w seconds from a full budget, a caller sending
   // as fast as it can gets limit + limit * w / 60 requests through.
-  constexpr double kWindowSeconds = 5;
+  constexpr double kWindowSeconds = 10;
   const std::map<std::string, std::string> headers = {{"X-Api-Key", Stack::Get().basic_key()}};
   int allowed = 0;
   int refused = 0;

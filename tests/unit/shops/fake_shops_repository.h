@@ -92,7 +92,11 @@ class FakeShopsRepository : public ShopsRepository {
           Slugify(s.name).find(Slugify(query.name_query)) == std::string::npos) {
         continue;
       }
-      if (query.active_only && s.status != kStatusActive) continue;
+      if (!query.status.empty()) {
+        if (s.status != query.status) continue;
+      } else if (query.active_only && s.status != kStatusActive) {
+        continue;
+      }
       if (s.status == kStatusClosed) continue;
       if (query.after && !query.near &&
           std::tie(s.create_time, s.id) >= std::tie(query.after->create_time, query.after->id)) {

@@ -272,6 +272,27 @@ TEST_F(ShopsUpdateTest, NameQueryIsValidatedAndFilters) {
   EXPECT_EQ(found.shops[0].name, "Fromagerie Gaugry");
 }
 
+TEST_F(ShopsUpdateTest, ModerationListsTakeExactlyOneStatusAndNotAPlace) {
+  const Shop pending = Create("Épicerie en attente");
+  Active("Épicerie en ligne");
+  ListShopsParams params;
+  params.status = "pending";
+  ASSERT_OK_AND_ASSIGN(ListShopsResult queue, service_.ListShops(params, Soon()));
+  ASSERT_EQ(queue.shops.size(), 1u);
+  EXPECT_EQ(queue.shops[0].id, pending.id);
+
+  params.status = "active";
+  ASSERT_OK_AND_ASSIGN(ListShopsResult directory, service_.ListShops(params, Soon()));
+  ASSERT_EQ(directory.shops.size(), 1u);
+  EXPECT_EQ(directory.shops[0].name, "Épicerie en ligne");
+
+  params.status = "everything";
+  EXPECT_THAT(service_.ListShops(params, Soon()).status(), HasFieldViolation("status"));
+  params.status = "pending";
+  params.near_commune = "21231";
+  EXPECT_THAT(service_.ListShops(params, Soon()).status(), HasFieldViolation("status"));
+}
+
 TEST_F(ShopsUpdateTest, ExportListsActiveShopsAsCsvAndJsonLd) {
   v1::OpeningHours hours = WednesdayHours("18:00", "02:00");
   v1::DateException* closed = hours.add_exceptions();
