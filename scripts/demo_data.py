@@ -404,6 +404,7 @@ def main():
 
     rng = random.Random(args.seed + 1)
     created = approved = skipped = 0
+    new_shops = []
     started = time.monotonic()
     for i, request in enumerate(plan_shops(args.shops, args.seed, datetime.date.today())):
         keeper = keepers[i % len(keepers)]
@@ -418,8 +419,20 @@ def main():
         if shop["status"] == "pending":
             _, shop = api.call("POST", f"/v1/shops/{shop['id']}:approve", {}, token=admin)
             approved += 1
-            # The keeper's token must name the new shop: trade the refresh token for one.
-            add_products(api, shop, api.refresh(keeper), rng)
+            new_shops.append((keeper, shop))
+    # The keepers' tokens must name their new shops: one refresh each (refreshes are rate
+    # limited like logins), then the products, slots and zones of every new shop.
+    for keeper in keepers:
+        wanted = {shop["id"] for k, shop in new_shops if k is keeper}
+        deadline = time.monotonic() + 60
+        while True:  # memberships reach accounts asynchronously (shops' membership sync)
+            _, me = api.call("GET", "/v1/accounts/me", token=keeper["accessToken"])
+            if wanted <= set(me.get("shopIds", [])) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        api.refresh(keeper)
+    for keeper, shop in new_shops:
+        add_products(api, shop, keeper["accessToken"], rng)
     print(f"demo-data: {created} shops created, {approved} approved, {skipped} already active "
           f"in {time.monotonic() - started:.1f} s (demo shopkeepers: boutique.demo@ and "
           f"commercantN.demo@comptoir.localhost; courier: livreur.demo@comptoir.localhost)")
