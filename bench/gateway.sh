@@ -30,7 +30,8 @@ port=$(cut -d' ' -f1 "$root/.local/run/gateway.ports" 2>/dev/null || echo "${COM
 gw_pid=$(cat "$root/.local/run/gateway.pid")
 base="http://127.0.0.1:$port"
 
-shop=$(curl -fsS "$base/v1/shops?page_size=1" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | head -n 1)
+shop=$(curl -fsS "$base/v1/shops?page_size=1" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["shops"][0]["id"])' 2>/dev/null || true)
 [[ -n $shop ]] || { echo "no shop to read: load the demo data first (./scripts/run)" >&2; exit 1; }
 target="/v1/shops/$shop/products?page_size=20"
 
@@ -59,6 +60,8 @@ ratio() { python3 -c "print(f'{float($1)/float($2):.2f}')"; }
 mkdir -p "$tmp/www"
 curl -fsS "$base$target" -o "$tmp/www/products.json"
 bytes=$(stat -c %s "$tmp/www/products.json")
+# Started as root, nginx serves from unprivileged workers: they must reach the file.
+chmod 755 "$tmp" "$tmp/www" && chmod 644 "$tmp/www/products.json"
 nport=$(free_port)
 cat >"$tmp/nginx.conf" <<CONF
 worker_processes auto;
