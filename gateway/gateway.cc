@@ -1,11 +1,14 @@
 #include "gateway.h"
 
 #include <algorithm>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <memory>
 #include <optional>
+#include <random>
 #include <utility>
 
+#include "comptoir/common/crypto.h"
 #include "comptoir/common/log.h"
 #include "comptoir/common/status.h"
 #include "gateway_internal.h"
@@ -40,6 +43,32 @@ bool IsJsonContentType(std::string_view value) {
   return type == "application/json" || text::EndsWith(type, "+json");
 }
 
+// A strong tag names one representation: the gzipped one gets its own ("...-gz").
+std::string RepresentationEtag(const std::string& etag, bool gzip) {
+  if (!gzip || etag.empty()) return etag;
+  return text::Cat(std::string_view(etag).substr(0, etag.size() - 1), "-gz\"");
+}
+
+// 32 hex digits from a per-thread generator seeded once from the system's randomness: request
+// and trace ids must be unique, not secret, and a getrandom(2) call each (three a request)
+// showed in the profile of the cached path.
+std::string FastRandomHex(size_t digits) {
+  thread_local std::mt19937_64 generator = [] {
+    const std::string seed_hex = common::RandomHex(32);
+    std::seed_seq seed(seed_hex.begin(), seed_hex.end());
+    return std::mt19937_64(seed);
+  }();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(digits, '0');
+  uint64_t bits = 0;
+  for (size_t i = 0; i < digits; ++i) {
+    if (i % 16 == 0) bits = generator();
+    out[i] = kHex[bits & 0xf];
+    bits >>= 4;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string RequestIdFor(std::string_view header_value) {
@@ -50,7 +79,7 @@ std::string RequestIdFor(std::string_view header_value) {
       break;
     }
   }
-  return sane ? std::string(header_value) : common::NewRequestId();
+  return sane ? std::string(header_value) : FastRandomHex(32);
 }
 
 Gateway::Gateway(const RouteTable& routes, UpstreamClient& upstreams, const UpstreamHealth* health,
@@ -104,7 +133,7 @@ std::string TraceparentFor(std::string_view header_value) {
       hex(v.substr(53, 2)) && !zero(v.substr(3, 32)) && !zero(v.substr(36, 16))) {
     return std::string(v);
   }
-  return text::Cat("00-", common::NewRequestId(), "-", common::NewRequestId().substr(0, 16), "-01");
+  return text::Cat("00-", FastRandomHex(32), "-", FastRandomHex(16), "-01");
 }
 
 std::string StrongEtag(std::string_view body) {
@@ -329,9 +358,12 @@ void Gateway::Admit(std::shared_ptr<Exchange> ex) {
     protection_.partner_keys->Check(
         api_key, request_id,
         [this, ex = std::move(ex)](absl::StatusOr<PartnerKeyInfo> key) mutable {
-          boost::asio::post(executor_, [this, ex = std::move(ex), key = std::move(key)]() mutable {
-            AdmitPartner(std::move(ex), std::move(key));
-          });
+          // A cached key answers on this (I/O) thread: go on at once; from a gRPC thread,
+          // hand over.
+          boost::asio::dispatch(executor_,
+                                [this, ex = std::move(ex), key = std::move(key)]() mutable {
+                                  AdmitPartner(std::move(ex), std::move(key));
+                                });
         });
     return;
   }
@@ -398,8 +430,10 @@ void Gateway::Limit(std::shared_ptr<Exchange> ex, const std::string& caller,
   protection_.limiter->Check(
       std::move(key), limit,
       [this, ex = std::move(ex), route_class](absl::StatusOr<RateDecision> decision) mutable {
-        boost::asio::post(executor_, [this, ex = std::move(ex), route_class,
-                                      decision = std::move(decision)]() mutable {
+        // A locally leased budget answers on this (I/O) thread: go on at once; from a
+        // limiter worker, hand over.
+        boost::asio::dispatch(executor_, [this, ex = std::move(ex), route_class,
+                                          decision = std::move(decision)]() mutable {
           if (!decision.ok()) {
             metrics_.ObserveRateLimit(ex->route, "unavailable");
             // Documented choice: logins and sign-ups fail closed (a Redis outage must not
@@ -437,13 +471,31 @@ void Gateway::Forward(std::shared_ptr<Exchange> ex) {
   // Public reads: no personal data can be in an answer given without a token.
   ex->public_read = !streaming && ex->request.method() == http::verb::get &&
                     ex->request[http::field::authorization].empty();
-  if (ex->public_read && micro_cache_ != nullptr) {
+  if (ex->public_read && (micro_cache_ != nullptr || shared_cache_ != nullptr) &&
+      !ex->shared_cache_asked) {
     ex->cache_key = MicroCache::Key("GET", ex->request.target());
-    if (auto hit = micro_cache_->Get(ex->cache_key)) {
-      metrics_.ObserveCache(ex->route, "hit");
-      return FinishBody(std::move(ex), *hit);
+    if (micro_cache_ != nullptr) {
+      if (auto hit = micro_cache_->Get(ex->cache_key)) {
+        metrics_.ObserveCache(ex->route, "hit");
+        return FinishBody(std::move(ex), *hit);
+      }
+      metrics_.ObserveCache(ex->route, "miss");
     }
-    metrics_.ObserveCache(ex->route, "miss");
+    if (shared_cache_ != nullptr) {
+      ex->shared_cache_asked = true;
+      const std::string key = ex->cache_key;
+      shared_cache_->Get(
+          key, [this, ex = std::move(ex)](std::shared_ptr<const CachedBody> hit) mutable {
+            boost::asio::dispatch(
+                executor_, [this, ex = std::move(ex), hit = std::move(hit)]() mutable {
+                  metrics_.ObserveCache(ex->route, hit ? "shared_hit" : "shared_miss");
+                  if (!hit) return Forward(std::move(ex));
+                  if (micro_cache_ != nullptr) micro_cache_->Put(ex->cache_key, *hit);
+                  FinishBody(std::move(ex), *hit);
+                });
+          });
+      return;
+    }
   }
   if (!route.body.empty() && !ex->request.body().empty()) {
     auto content_type = ex->request[http::field::content_type];
@@ -553,9 +605,18 @@ void Gateway::Forward(std::shared_ptr<Exchange> ex) {
             res.body() = std::move(*json);
             return Finish(std::move(ex), std::move(res));
           }
-          CachedBody body = MakeCachedBody(std::move(*json));
+          // gzip costs more than the rest of a cached answer: only for an answer kept for
+          // others, or asked for.
+          const bool gzip =
+              !ex->cache_key.empty() || AcceptsGzip(ex->request[http::field::accept_encoding]);
+          CachedBody body = MakeCachedBody(std::move(*json), gzip);
           if (version && *version > 0) body.etag = VersionEtag(*version);
-          if (!ex->cache_key.empty()) micro_cache_->Put(ex->cache_key, body);
+          if (!ex->cache_key.empty()) {
+            if (micro_cache_ != nullptr) micro_cache_->Put(ex->cache_key, body);
+            if (shared_cache_ != nullptr) {
+              shared_cache_->Put(ex->cache_key, std::make_shared<const CachedBody>(body));
+            }
+          }
           FinishBody(std::move(ex), body);
         });
       },
@@ -570,13 +631,28 @@ void Gateway::HandleStatic(std::shared_ptr<Exchange> ex, std::string_view path) 
     return FinishProblem(ex, absl::UnimplementedError("static files accept GET and HEAD only"),
                          405);
   }
-  std::optional<StaticFile> file;
+  std::shared_ptr<const StaticFile> file;
   if (static_files_ != nullptr) file = static_files_->Load(path);
   if (!file) return FinishProblem(ex, absl::NotFoundError(text::Cat("no file ", path)), 404);
-  HttpResponse res{http::status::ok, ex->request.version()};
-  res.set(http::field::content_type, file->content_type);
+  const bool gzip =
+      !file->gzipped.empty() && AcceptsGzip(ex->request[http::field::accept_encoding]);
+  const std::string etag = RepresentationEtag(file->etag, gzip);
+  const auto if_none_match = ex->request[http::field::if_none_match];
+  const bool not_modified =
+      IfNoneMatchHits(if_none_match, etag) || IfNoneMatchHits(if_none_match, file->etag);
+  HttpResponse res{not_modified ? http::status::not_modified : http::status::ok,
+                   ex->request.version()};
+  if (!not_modified) res.set(http::field::content_type, file->content_type);
   res.set(http::field::cache_control, file->cache_control);
-  res.body() = std::move(file->content);
+  res.set(http::field::etag, etag);
+  if (!file->gzipped.empty()) res.set(http::field::vary, "Accept-Encoding");
+  if (not_modified) return Finish(std::move(ex), std::move(res));
+  if (gzip) {
+    res.set(http::field::content_encoding, "gzip");
+    res.body() = file->gzipped;
+  } else {
+    res.body() = file->content;
+  }
   Finish(std::move(ex), std::move(res));
 }
 
@@ -585,10 +661,7 @@ void Gateway::FinishBody(std::shared_ptr<Exchange> ex, const CachedBody& body) {
   // only revalidated.
   const char* cache_control = ex->public_read ? "public, max-age=5" : "private, no-cache";
   const bool gzip = !body.gzipped.empty() && AcceptsGzip(ex->request[http::field::accept_encoding]);
-  // A strong tag names one representation: the gzipped one gets its own.
-  const std::string etag =
-      gzip ? text::Cat(std::string_view(body.etag).substr(0, body.etag.size() - 1), "-gz\"")
-           : body.etag;
+  const std::string etag = RepresentationEtag(body.etag, gzip);
   const auto if_none_match = ex->request[http::field::if_none_match];
   if (IfNoneMatchHits(if_none_match, etag) || IfNoneMatchHits(if_none_match, body.etag)) {
     HttpResponse res{http::status::not_modified, ex->request.version()};
@@ -662,6 +735,7 @@ void Gateway::Record(const Exchange& ex, int status, size_t bytes) const {
   const double seconds = std::chrono::duration<double>(elapsed).count();
   const std::string_view method = MethodLabel(ex.request.method());
   metrics_.ObserveRequest(ex.route, method, status, seconds);
+  if (!access_log_) return;
   common::ScopedRequestId rid(ex.request_id);
   LOG_INFO("http request", {{"method", std::string(method)},
                             {"path", ex.path},

@@ -27,6 +27,7 @@
 #include "partner_keys.h"
 #include "rate_limiter.h"
 #include "route_table.h"
+#include "shared_response_cache.h"
 #include "static_files.h"
 #include "transcoder.h"  // JsonDeeperThan, kMaxJsonDepth
 #include "upstream.h"
@@ -128,6 +129,12 @@ class Gateway {
   void SetProtection(ProtectionOptions options);
   // Caches public API reads (null: none). Call before serving.
   void SetMicroCache(MicroCache* cache);
+  // The cache shared with other replicas, asked on a micro-cache miss (null: none). Call
+  // before serving.
+  void SetSharedCache(SharedResponseCache* cache) { shared_cache_ = cache; }
+  // Whether each answer writes its access-log line (an info line: off when LOG_LEVEL is
+  // above info, which also spares building it). Call before serving.
+  void SetAccessLog(bool enabled) { access_log_ = enabled; }
 
   // A problem+json response, for errors found before a request reaches Handle (431, 413).
   static HttpResponse ProblemResponse(int http_status, absl::StatusCode code, std::string detail,
@@ -171,6 +178,8 @@ class Gateway {
   boost::asio::any_io_executor executor_;
   ProtectionOptions protection_;
   MicroCache* micro_cache_ = nullptr;
+  SharedResponseCache* shared_cache_ = nullptr;
+  bool access_log_ = true;
   StreamOptions stream_options_;
   std::atomic<size_t> open_streams_{0};
   std::string api_document_;

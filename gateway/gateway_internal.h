@@ -27,6 +27,7 @@ struct Gateway::Exchange {
   int64_t retry_after_seconds = 0;   // Retry-After of a 429 or 503 when > 0
   bool public_read = false;          // GET without a token: shareable answer
   std::string cache_key;             // micro-cache key when the answer may be cached
+  bool shared_cache_asked = false;   // the shared cache missed: go to the service
   bool partner_route = false;        // answers vary on Origin (CORS)
   std::string cors_origin;           // echoed in Access-Control-Allow-Origin when set
   bool if_match = false;             // a write with If-Match: ABORTED is 412

@@ -368,6 +368,12 @@ void Accept(std::shared_ptr<HttpServer::State> state) {
                                    });
                                    return;
                                  }
+                                 // Answers go out whole as soon as they are written:
+                                 // never held back waiting for the client's ACK of the
+                                 // previous one (Nagle), which would add up to a delayed
+                                 // ACK's time to a keep-alive request.
+                                 beast::error_code nodelay_error;
+                                 socket.set_option(tcp::no_delay(true), nodelay_error);
                                  std::make_shared<Session>(std::move(socket), state)->Start();
                                  Accept(state);
                                });

@@ -16,6 +16,7 @@
 #include "comptoir/common/worker_pool.h"
 #include "gateway.h"
 #include "http_server.h"
+#include "leased_rate_limiter.h"
 #include "metrics.h"
 #include "openapi.h"
 #include "partner_keys.h"
@@ -43,6 +44,8 @@ int main() {
   const bool rate_limits = env.Bool("RATE_LIMITS", true);
   const auto micro_cache_ttl = env.Duration("MICRO_CACHE_TTL", std::chrono::seconds(2));
   const int64_t micro_cache_mib = env.Int("MICRO_CACHE_MIB", 64, 0, 65536);
+  // Rendered public answers shared with the other replicas through Redis (0: off).
+  const auto shared_cache_ttl = env.Duration("SHARED_CACHE_TTL", std::chrono::seconds(2));
   const auto env_heartbeat = env.Duration("SSE_HEARTBEAT", std::chrono::seconds(15));
   const int64_t max_streams = env.Int("SSE_MAX_STREAMS", 1000, 1, 1000000);
   auto per_minute = [&env](const char* name, int64_t fallback) {
@@ -125,7 +128,10 @@ int main() {
   }
   comptoir::common::RedisPool redis({.url = redis_url, .size = 4});
   comptoir::common::WorkerPool redis_workers(4, 4096);
-  gw::RedisRateLimiter limiter(redis, redis_workers);
+  gw::RedisRateLimiter redis_limiter(redis, redis_workers);
+  // Budgets are leased from Redis in batches of 2 % of a limit and spent locally: a hot
+  // caller costs a round trip per batch, not per request (leased_rate_limiter.h).
+  gw::LeasedRateLimiter limiter(redis_limiter, {});
   if (rate_limits) protection.limiter = &limiter;
   if (verifier) protection.verifier = &*verifier;
   gw::AccountsPartnerKeys partner_keys(client, {.accounts_address = accounts_address,
@@ -137,10 +143,13 @@ int main() {
     LOG_WARN("partner keys are not checked (set INTERNAL_CREDENTIAL and an accounts upstream)");
   }
   gateway.SetProtection(protection);
+  gateway.SetAccessLog(log_level == "debug" || log_level == "info");
   gw::MicroCache micro_cache(
       {.ttl = micro_cache_ttl, .max_bytes = static_cast<size_t>(micro_cache_mib) << 20});
   // MICRO_CACHE_TTL=0 or MICRO_CACHE_MIB=0 turns it off (benchmarks compare both).
   if (micro_cache_ttl.count() > 0 && micro_cache_mib > 0) gateway.SetMicroCache(&micro_cache);
+  gw::RedisResponseCache shared_cache(redis, redis_workers, {.ttl = shared_cache_ttl});
+  if (shared_cache_ttl.count() > 0) gateway.SetSharedCache(&shared_cache);
   gateway.SetStreamOptions({.heartbeat = env_heartbeat,
                             .head_wait = std::chrono::milliseconds(1000),
                             .max_streams = static_cast<size_t>(max_streams)});

@@ -28,8 +28,51 @@ GatewayMetrics::GatewayMetrics()
                  .Help("Micro-cache look-ups of public API reads, by route and outcome")
                  .Register(*registry_)) {}
 
+namespace {
+
+std::string MemoKey(std::string_view a, std::string_view b, std::string_view c = "") {
+  std::string key;
+  key.reserve(a.size() + b.size() + c.size() + 2);
+  key.append(a).push_back('\0');
+  key.append(b).push_back('\0');
+  key.append(c);
+  return key;
+}
+
+}  // namespace
+
+prometheus::Counter& GatewayMetrics::CacheCounterFor(std::string_view route,
+                                                     std::string_view outcome) {
+  std::string key = MemoKey(route, outcome);
+  absl::MutexLock lock(&memo_mu_);
+  auto [it, inserted] = cache_memo_.try_emplace(std::move(key), nullptr);
+  if (inserted) {
+    it->second = &cache_.Add({{"route", std::string(route)}, {"outcome", std::string(outcome)}});
+  }
+  return *it->second;
+}
+
+GatewayMetrics::RequestMetrics& GatewayMetrics::RequestMetricsFor(std::string_view route,
+                                                                  std::string_view method,
+                                                                  int status) {
+  // From 0.5 ms (micro-cache hits) to 10 s (past every deadline).
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  const std::string status_text = std::to_string(status);
+  std::string key = MemoKey(route, method, status_text);
+  absl::MutexLock lock(&memo_mu_);
+  auto [it, inserted] = request_memo_.try_emplace(std::move(key), RequestMetrics{});
+  if (inserted) {
+    it->second.count = &requests_.Add(
+        {{"route", std::string(route)}, {"method", std::string(method)}, {"status", status_text}});
+    it->second.latency =
+        &latency_.Add({{"route", std::string(route)}, {"method", std::string(method)}}, kBuckets);
+  }
+  return it->second;
+}
+
 void GatewayMetrics::ObserveCache(std::string_view route, std::string_view outcome) {
-  cache_.Add({{"route", std::string(route)}, {"outcome", std::string(outcome)}}).Increment();
+  CacheCounterFor(route, outcome).Increment();
 }
 
 void GatewayMetrics::ObserveRateLimit(std::string_view route, std::string_view outcome) {
@@ -38,16 +81,9 @@ void GatewayMetrics::ObserveRateLimit(std::string_view route, std::string_view o
 
 void GatewayMetrics::ObserveRequest(std::string_view route, std::string_view method, int status,
                                     double seconds) {
-  requests_
-      .Add({{"route", std::string(route)},
-            {"method", std::string(method)},
-            {"status", std::to_string(status)}})
-      .Increment();
-  // From 0.5 ms (micro-cache hits) to 10 s (past every deadline).
-  static const prometheus::Histogram::BucketBoundaries kBuckets = {
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-  latency_.Add({{"route", std::string(route)}, {"method", std::string(method)}}, kBuckets)
-      .Observe(seconds);
+  RequestMetrics& m = RequestMetricsFor(route, method, status);
+  m.count->Increment();
+  m.latency->Observe(seconds);
 }
 
 void GatewayMetrics::ObserveUpstreamError(std::string_view grpc_path, std::string_view code) {

@@ -36,10 +36,10 @@ bool AcceptsGzip(std::string_view accept_encoding) {
   return false;
 }
 
-CachedBody MakeCachedBody(std::string body) {
+CachedBody MakeCachedBody(std::string body, bool gzip) {
   CachedBody out;
   out.etag = StrongEtag(body);
-  if (body.size() > kGzipMinBytes) out.gzipped = Gzip(body);
+  if (gzip && body.size() > kGzipMinBytes) out.gzipped = Gzip(body);
   out.body = std::move(body);
   return out;
 }

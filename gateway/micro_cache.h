@@ -28,8 +28,8 @@ struct CachedBody {
   std::string etag;     // strong, of `body`
 };
 
-// The body with its ETag and, above kGzipMinBytes, its gzip form.
-CachedBody MakeCachedBody(std::string body);
+// The body with its ETag and, above kGzipMinBytes and when `gzip`, its gzip form.
+CachedBody MakeCachedBody(std::string body, bool gzip = true);
 
 inline constexpr size_t kGzipMinBytes = 1024;
 // gzip (RFC 1952) of `in`; empty on failure.

@@ -5,13 +5,15 @@
 #include <fstream>
 #include <utility>
 
+#include "gateway.h"      // StrongEtag
+#include "micro_cache.h"  // Gzip, kGzipMinBytes
 #include "path_template.h"
 #include "text.h"
 
 namespace comptoir::gateway {
 
-StaticFiles::StaticFiles(std::string root, size_t max_bytes)
-    : root_(std::move(root)), max_bytes_(max_bytes) {
+StaticFiles::StaticFiles(std::string root, size_t max_bytes, size_t max_kept_bytes)
+    : root_(std::move(root)), max_bytes_(max_bytes), max_kept_bytes_(max_kept_bytes) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 
@@ -39,15 +41,24 @@ std::string_view StaticFiles::ContentType(std::string_view file_name) {
   return "application/octet-stream";
 }
 
-std::optional<StaticFile> StaticFiles::Load(std::string_view path) const {
-  if (path.empty() || path[0] != '/') return std::nullopt;
+bool StaticFiles::Compressible(std::string_view content_type) {
+  return text::StartsWith(content_type, "text/") ||
+         text::StartsWith(content_type, "application/json") ||
+         text::StartsWith(content_type, "application/manifest+json") ||
+         text::StartsWith(content_type, "application/xml") ||
+         text::StartsWith(content_type, "application/wasm") ||
+         text::StartsWith(content_type, "image/svg+xml");
+}
+
+std::shared_ptr<const StaticFile> StaticFiles::Load(std::string_view path) const {
+  if (path.empty() || path[0] != '/') return nullptr;
   std::string relative;
   for (std::string_view raw : text::Split(path.substr(1), '/')) {
     std::optional<std::string> segment = PercentDecode(raw);
     // Decoded separators, parent references, hidden files and NULs never reach the disk.
     if (!segment || segment->find_first_of(std::string_view("/\\\0", 3)) != std::string::npos ||
         *segment == "." || *segment == ".." || text::StartsWith(*segment, ".")) {
-      return std::nullopt;
+      return nullptr;
     }
     if (segment->empty()) continue;  // "//" and a trailing '/'
     relative += "/" + *segment;
@@ -56,25 +67,53 @@ std::optional<StaticFile> StaticFiles::Load(std::string_view path) const {
   std::string full = root_ + relative;
 
   struct stat st {};
-  if (::stat(full.c_str(), &st) != 0) return std::nullopt;
+  if (::stat(full.c_str(), &st) != 0) return nullptr;
   if (S_ISDIR(st.st_mode)) {
     full += "/index.html";
     relative += "/index.html";
-    if (::stat(full.c_str(), &st) != 0) return std::nullopt;
+    if (::stat(full.c_str(), &st) != 0) return nullptr;
   }
-  if (!S_ISREG(st.st_mode) || static_cast<size_t>(st.st_size) > max_bytes_) return std::nullopt;
+  if (!S_ISREG(st.st_mode) || static_cast<size_t>(st.st_size) > max_bytes_) return nullptr;
+  const int64_t mtime_ns =
+      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = kept_.find(relative);
+    if (it != kept_.end() && it->second.size == st.st_size && it->second.mtime_ns == mtime_ns) {
+      return it->second.file;
+    }
+  }
 
   std::ifstream in(full, std::ios::binary);
-  if (!in) return std::nullopt;
-  StaticFile file;
-  file.content.resize(static_cast<size_t>(st.st_size));
-  if (!in.read(file.content.data(), static_cast<std::streamsize>(file.content.size()))) {
-    return std::nullopt;
+  if (!in) return nullptr;
+  auto file = std::make_shared<StaticFile>();
+  file->content.resize(static_cast<size_t>(st.st_size));
+  if (!in.read(file->content.data(), static_cast<std::streamsize>(file->content.size()))) {
+    return nullptr;
   }
-  file.content_type = std::string(ContentType(relative));
+  file->content_type = std::string(ContentType(relative));
   // HTML names stay fixed across releases, so browsers must revalidate them; other assets
   // may be cached a little.
-  file.cache_control = text::EndsWith(relative, ".html") ? "no-cache" : "public, max-age=300";
+  file->cache_control = text::EndsWith(relative, ".html") ? "no-cache" : "public, max-age=300";
+  file->etag = StrongEtag(file->content);
+  if (file->content.size() > kGzipMinBytes && Compressible(file->content_type)) {
+    std::string gzipped = Gzip(file->content);
+    if (!gzipped.empty() && gzipped.size() < file->content.size())
+      file->gzipped = std::move(gzipped);
+  }
+  const size_t bytes = file->content.size() + file->gzipped.size();
+  absl::MutexLock lock(&mu_);
+  auto it = kept_.find(relative);
+  if (it != kept_.end()) {
+    kept_bytes_ -= it->second.file->content.size() + it->second.file->gzipped.size();
+    kept_.erase(it);
+  }
+  // Web assets are few and small: past the bound (a root full of something else), serve
+  // from disk rather than evict.
+  if (kept_bytes_ + bytes <= max_kept_bytes_) {
+    kept_.emplace(relative, Kept{file, st.st_size, mtime_ns});
+    kept_bytes_ += bytes;
+  }
   return file;
 }
 

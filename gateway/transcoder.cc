@@ -8,6 +8,7 @@
 #include "comptoir/common/status.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
+#include "json_writer.h"
 #include "text.h"
 
 namespace comptoir::gateway {
@@ -329,6 +330,9 @@ absl::StatusOr<std::string> RenderResponse(const Route& route, std::string_view 
     }
   }
   std::string json;
+  json.reserve(serialized.size() * 2);
+  if (AppendMessageJson(*printed, &json)) return json;
+  json.clear();  // a type or value the direct writer leaves to json_util
   auto st = google::protobuf::util::MessageToJsonString(*printed, &json, PrintOptions());
   if (!st.ok()) return absl::InternalError("cannot render the response as JSON");
   return json;

@@ -105,7 +105,8 @@ class Stack {
                       {"REDIS_URL", redis_url},
                       // Searches right after a moderation change must not come from the
                       // gateway's micro-cache: this test checks the catalogue, not the cache.
-                      {"MICRO_CACHE_TTL", "0"}}));
+                      {"MICRO_CACHE_TTL", "0"},
+                      {"SHARED_CACHE_TTL", "0"}}));
     gateway_ = std::move(gateway.process);
     http_port_ = gateway.http_port;
     return absl::OkStatus();

@@ -113,7 +113,8 @@ class Stack {
                      StartGateway("comptoir.delivery.v1.DeliveryService=" + delivery.address(),
                                   {{"AUTH_PUBLIC_KEYS", common::FormatPublicKey(key_)},
                                    {"REDIS_URL", redis_server_->url()},
-                                   {"MICRO_CACHE_TTL", "0"}}));
+                                   {"MICRO_CACHE_TTL", "0"},
+                                   {"SHARED_CACHE_TTL", "0"}}));
     gateway_ = std::move(gateway.process);
     http_port_ = gateway.http_port;
     return absl::OkStatus();
@@ -330,6 +331,35 @@ TEST_F(DeliveryEndToEnd, ZonesAndQuoteThenPlannedRoundsCourierSheetsAndStopEvent
   EXPECT_EQ(event.kind(), v1::StopEvent::DELIVERED);
   EXPECT_EQ(event.order_id(), stop.order_id());
   EXPECT_EQ(event.courier_user_id(), kCourierA);
+}
+
+TEST_F(DeliveryEndToEnd, ShopMembersCloseDaysToSlotsAndEveryoneSeesTheClosures) {
+  const std::string path = absl::StrCat("/v1/shops/", kShop, "/slot-closures");
+  const std::string first = absl::FormatCivilTime(Tomorrow() + 20);
+  const std::string body = absl::StrCat(R"({"firstDate":")", first, R"(","lastDate":")",
+                                        absl::FormatCivilTime(Tomorrow() + 22),
+                                        R"(","reason":"Congés","delivery":true})");
+  EXPECT_EQ(Call("POST", path, body, Courier(kCourierA)).status, 403);
+  HttpResponse bad = Call("POST", path, R"({"firstDate":"2026-13-01","delivery":true})", Keeper());
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("closure.first_date"), std::string::npos) << bad.body;
+  HttpResponse created = Call("POST", path, body, Keeper());
+  ASSERT_EQ(created.status, 200) << created.body;
+  v1::CreateSlotClosureResponse closure;
+  ASSERT_TRUE(JsonStringToMessage(created.body, &closure).ok()) << created.body;
+  EXPECT_EQ(closure.closure().first_date(), first);
+
+  HttpResponse listed = Call("GET", path, "");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  v1::ListSlotClosuresResponse closures;
+  ASSERT_TRUE(JsonStringToMessage(listed.body, &closures).ok()) << listed.body;
+  ASSERT_EQ(closures.closures_size(), 1);
+  EXPECT_EQ(closures.closures(0).reason(), "Congés");
+
+  const std::string one = absl::StrCat(path, "/", closure.closure().id());
+  EXPECT_EQ(Call("DELETE", one, "", Courier(kCourierA)).status, 403);
+  ASSERT_EQ(Call("DELETE", one, "", Keeper()).status, 200);
+  EXPECT_EQ(Call("DELETE", one, "", Keeper()).status, 404);
 }
 
 }  // namespace

@@ -187,6 +187,7 @@ class Stack {
                      {{"AUTH_PUBLIC_KEYS", common::FormatPublicKey(key_)},
                       {"REDIS_URL", redis_->url()},
                       {"MICRO_CACHE_TTL", "0"},
+                      {"SHARED_CACHE_TTL", "0"},
                       {"RATE_LIMIT_WRITES", "1000000"},
                       {"RATE_LIMIT_ACCOUNT_READS", "1000000"}}));
     gateway_ = std::move(gateway.process);

@@ -110,7 +110,8 @@ class Stack {
                       // These cases read a shop right before and after moderation
                       // changes it; the micro-cache (2 s in production, by
                       // design) would answer the earlier state.
-                      {"MICRO_CACHE_TTL", "0"}}));
+                      {"MICRO_CACHE_TTL", "0"},
+                      {"SHARED_CACHE_TTL", "0"}}));
     gateway_ = std::move(gateway.process);
     http_port_ = gateway.http_port;
     return absl::OkStatus();

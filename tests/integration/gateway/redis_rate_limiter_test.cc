@@ -1,5 +1,6 @@
-// The GCRA Lua script in a real Redis: same decisions as the C++ arithmetic, the script
-// reloaded after Redis forgets it, and errors (for the fail-open/closed choice) when down.
+// The GCRA Lua script in a real Redis: same decisions as the C++ arithmetic, leases of
+// several requests at once, the script reloaded after Redis forgets it, and errors (for the
+// fail-open/closed choice) when down.
 #include <gtest/gtest.h>
 
 #include <future>
@@ -44,6 +45,30 @@ TEST(RedisRateLimiterTest, ScriptEnforcesTheBurstThenTheRate) {
   auto async = promise.get_future().get();
   ASSERT_TRUE(async.ok());
   EXPECT_TRUE(async->allowed);
+}
+
+TEST(RedisRateLimiterTest, LeaseGrantsWhatFitsOfABatchAndCountsItAtOnce) {
+  auto redis = testing::ScratchRedis::Create();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  common::RedisPool pool({.url = (*redis)->url()});
+  common::WorkerPool workers(2, 64);
+  RedisRateLimiter limiter(pool, workers);
+  const RateLimit limit{10, milliseconds(60000)};  // burst 10, then one every 6 s
+  auto first = limiter.LeaseNow("rl:lease", limit, 4);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->granted, 4);
+  EXPECT_EQ(first->remaining, 6);
+  auto second = limiter.LeaseNow("rl:lease", limit, 8);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->granted, 6);  // only the rest of the burst
+  EXPECT_EQ(second->remaining, 0);
+  auto refused = limiter.LeaseNow("rl:lease", limit, 8);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->allowed);
+  EXPECT_EQ(refused->granted, 0);
+  EXPECT_GT(refused->retry_after, milliseconds(5000));
+  // A single check after a lease sees what the lease took.
+  EXPECT_FALSE(limiter.CheckNow("rl:lease", limit)->allowed);
 }
 
 TEST(RedisRateLimiterTest, ReloadsTheScriptAfterARestartAndFailsWhileDown) {

@@ -99,6 +99,8 @@ class GatewayServerTest : public ::testing::Test {
     std::filesystem::create_directories(web_root_);
     std::ofstream(web_root_ / "index.html") << "<!doctype html><title>Comptoir</title>";
     std::ofstream(web_root_ / "app.js") << "console.log(1)";
+    std::ofstream css(web_root_ / "app.css");
+    for (int i = 0; i < 200; ++i) css << ".shop-" << i << " { color: #333; margin: 0 auto; }\n";
 
     auto routes = RouteTable::Build({{"comptoir.shops.v1.ShopService", address}});
     ASSERT_TRUE(routes.ok()) << routes.status();
@@ -164,6 +166,26 @@ class GatewayServerTest : public ::testing::Test {
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
+
+// The Redis-backed shared cache's contract, in memory.
+class FakeSharedCache : public SharedResponseCache {
+ public:
+  void Get(const std::string& key, GetDone done) override {
+    std::shared_ptr<const CachedBody> found;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = entries.find(key);
+      if (it != entries.end()) found = it->second;
+    }
+    done(found);
+  }
+  void Put(const std::string& key, std::shared_ptr<const CachedBody> body) override {
+    std::lock_guard<std::mutex> lock(mu);
+    entries[key] = std::move(body);
+  }
+  std::mutex mu;
+  std::map<std::string, std::shared_ptr<const CachedBody>> entries;
+};
 
 TEST_F(GatewayServerTest, CreatesAndReadsAShopOverOneKeptAliveConnection) {
   HttpTestClient c(port());
@@ -297,6 +319,65 @@ TEST_F(GatewayServerTest, ServesStaticFilesInsideTheWebRootOnly) {
     EXPECT_EQ(res[http::field::content_type], "application/problem+json") << bad;
   }
   EXPECT_EQ(c.Send(http::verb::post, "/app.js").result_int(), 405);
+}
+
+TEST_F(GatewayServerTest, StaticTextIsGzippedOnceWhenAcceptedWithItsOwnEtag) {
+  HttpTestClient c(port());
+  auto plain = c.Send(http::verb::get, "/app.css");
+  ASSERT_EQ(plain.result_int(), 200);
+  EXPECT_EQ(plain[http::field::content_encoding], "");
+  EXPECT_EQ(plain[http::field::vary], "Accept-Encoding");
+  const std::string etag(plain[http::field::etag]);
+  ASSERT_EQ(etag.size(), 18u);
+  auto gz = c.Send(http::verb::get, "/app.css", "", {{"Accept-Encoding", "br, gzip"}});
+  ASSERT_EQ(gz.result_int(), 200);
+  EXPECT_EQ(gz[http::field::content_encoding], "gzip");
+  EXPECT_EQ(gz[http::field::vary], "Accept-Encoding");
+  ASSERT_GE(gz.body().size(), 2u);
+  EXPECT_EQ(gz.body().substr(0, 2), "\x1f\x8b");  // the gzip magic
+  EXPECT_LT(gz.body().size(), plain.body().size() / 4);
+  EXPECT_NE(gz[http::field::etag], etag);  // another representation, another tag
+  auto refused = c.Send(http::verb::get, "/app.css", "", {{"Accept-Encoding", "gzip;q=0"}});
+  EXPECT_EQ(refused[http::field::content_encoding], "");
+  EXPECT_EQ(refused.body(), plain.body());
+  auto again =
+      c.Send(http::verb::get, "/app.css", "",
+             {{"Accept-Encoding", "gzip"}, {"If-None-Match", std::string(gz[http::field::etag])}});
+  EXPECT_EQ(again.result_int(), 304);
+  EXPECT_TRUE(again.body().empty());
+  // Small files are not worth it.
+  auto js = c.Send(http::verb::get, "/app.js", "", {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(js[http::field::content_encoding], "");
+  EXPECT_EQ(js.body(), "console.log(1)");
+  // A file changed on disk is read again.
+  std::ofstream(web_root_ / "app.js") << "console.log(22)";  // another size: mtimes may be coarse
+  EXPECT_EQ(c.Send(http::verb::get, "/app.js").body(), "console.log(22)");
+}
+
+TEST_F(GatewayServerTest, SharedCacheAnswersWhatAnotherReplicaRenderedAndIsFilledByThisOne) {
+  // No micro-cache here: every public read asks the shared cache first.
+  FakeSharedCache shared;
+  gateway_->SetMicroCache(nullptr);
+  gateway_->SetSharedCache(&shared);
+  HttpTestClient c(port());
+  auto first = c.Send(http::verb::get, "/v1/shops/fromagerie-gaugry");
+  ASSERT_EQ(first.result_int(), 200);
+  const std::string key = "GET /v1/shops/fromagerie-gaugry";
+  {
+    std::lock_guard<std::mutex> lock(shared.mu);
+    ASSERT_EQ(shared.entries.count(key), 1u);
+    EXPECT_EQ(shared.entries[key]->body, first.body());
+    // Another replica rendered a newer answer.
+    shared.entries[key] =
+        std::make_shared<const CachedBody>(MakeCachedBody(R"({"id":"1","slug":"other"})"));
+  }
+  auto second = c.Send(http::verb::get, "/v1/shops/fromagerie-gaugry");
+  EXPECT_EQ(second.result_int(), 200);
+  EXPECT_EQ(second.body(), R"({"id":"1","slug":"other"})");
+  EXPECT_EQ(second[http::field::cache_control], "public, max-age=5");
+  // Served from the entry: nothing was rendered and stored again.
+  std::lock_guard<std::mutex> lock(shared.mu);
+  EXPECT_EQ(shared.entries.size(), 1u);
 }
 
 TEST_F(GatewayServerTest, ServesTheApiDocumentWithRevalidation) {

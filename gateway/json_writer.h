@@ -1,0 +1,23 @@
+// Renders a protobuf message as proto3 JSON straight from reflection, byte for byte what
+// google::protobuf::util::MessageToJsonString prints with the gateway's options
+// (lowerCamelCase names, default-valued fields left out, int64 as strings, enums by name)
+// at a fraction of its cost: json_util serializes the message again and re-parses it through
+// a TypeResolver, which the profile showed as most of an uncached answer's time.
+// Covers every type the API's responses use (scalars, enums, nested and repeated messages,
+// maps, Timestamp, FieldMask, Struct/Value/ListValue, Empty); anything else (Any, Duration,
+// wrappers, values json_util refuses) returns false so the caller can fall back to json_util.
+// tests/unit/gateway/json_writer_test.cc holds it to json_util's output.
+// Stateless: thread-safe.
+#pragma once
+
+#include <string>
+
+#include "google/protobuf/message.h"
+
+namespace comptoir::gateway {
+
+// Appends the JSON of `message` to `out`; false (with `out` in an unspecified state) when a
+// type or value is outside what this writer covers.
+bool AppendMessageJson(const google::protobuf::Message& message, std::string* out);
+
+}  // namespace comptoir::gateway
