@@ -7,8 +7,9 @@
 //   BENCH_SHOPS=1000 BENCH_CLIENTS=8 BENCH_QUERIES=400 build/bin/catalogue_search_bench
 //
 // BENCH_PG_URL is a superuser URL of a throwaway cluster: the bench (re)creates the database
-// `comptoir_bench_catalogue` there, with the production bootstrap (geo, ext) and the
-// catalogue migrations, and generates the data unless it already holds BENCH_PRODUCTS.
+// BENCH_DATABASE (default `comptoir_bench_catalogue`) there, with the production bootstrap
+// (geo, ext) and the catalogue migrations, and generates the data unless it already holds
+// BENCH_PRODUCTS. One database per size lets 100k and 1M stay loaded side by side.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -31,8 +32,6 @@ namespace {
 using namespace comptoir;  // NOLINT: a program, not a library
 using Clock = std::chrono::steady_clock;
 
-constexpr char kDatabase[] = "comptoir_bench_catalogue";
-
 std::string Env(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);
   return value == nullptr || *value == '\0' ? fallback : std::string(value);
@@ -51,6 +50,19 @@ std::string DatabaseUrl(const std::string& url, const std::string& database,
         absl::StrCat(user, "@", at == std::string::npos ? authority : authority.substr(at + 1));
   }
   return absl::StrCat(url.substr(0, host), authority, "/", database);
+}
+
+// The 1, 5 and 15 minute load averages, as /proc/loadavg gives them.
+std::string LoadAverage() {
+  std::FILE* file = std::fopen("/proc/loadavg", "r");
+  if (file == nullptr) return "unknown";
+  double one = 0, five = 0, fifteen = 0;
+  const int read = std::fscanf(file, "%lf %lf %lf", &one, &five, &fifteen);
+  std::fclose(file);
+  if (read != 3) return "unknown";
+  char text[64];
+  std::snprintf(text, sizeof text, "%.2f %.2f %.2f", one, five, fifteen);
+  return text;
 }
 
 void Fail(const std::string& what, const absl::Status& status) {
@@ -97,23 +109,24 @@ AS names (category, shop_category, name, unit, qty, qunit, price, vat)
 
 // Creates and bootstraps the bench database; returns the catalogue role's URL of it.
 std::string Prepare(const std::string& admin_url, int products, int shops) {
+  const std::string database = Env("BENCH_DATABASE", "comptoir_bench_catalogue");
   const std::string password = Env("BENCH_ROLE_PASSWORD", "comptoir-bench");
   try {
     pqxx::connection admin(admin_url);
     pqxx::nontransaction tx(admin);
-    if (tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", kDatabase).empty()) {
-      tx.exec(absl::StrCat("CREATE DATABASE ", kDatabase));
+    if (tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", database).empty()) {
+      tx.exec(absl::StrCat("CREATE DATABASE ", tx.quote_name(database)));
     }
   } catch (const std::exception& e) {
     Fail("create database", common::StatusFromPgException(e));
   }
   common::BootstrapOptions bootstrap;
-  bootstrap.admin_url = DatabaseUrl(admin_url, kDatabase);
+  bootstrap.admin_url = DatabaseUrl(admin_url, database);
   bootstrap.roles = {"catalogue"};
   bootstrap.passwords = {{"catalogue", password}};
   bootstrap.communes_csv = COMPTOIR_SOURCE_DIR "/data/communes-bfc.csv";
   if (absl::Status s = common::BootstrapDatabase(bootstrap); !s.ok()) Fail("bootstrap", s);
-  const std::string role_url = DatabaseUrl(admin_url, kDatabase, "catalogue:" + password);
+  const std::string role_url = DatabaseUrl(admin_url, database, "catalogue:" + password);
   if (absl::StatusOr<int> m =
           common::ApplyMigrations(role_url, "catalogue", catalogue::Migrations());
       !m.ok()) {
@@ -166,9 +179,12 @@ std::string Prepare(const std::string& admin_url, int products, int shops) {
             "JOIN s ON s.k = g % $2::int "
             "JOIN n ON n.shop_category = s.category AND n.j = (g / $2::int) % n.cnt"),
         products, shops);
-    tx.exec("ANALYZE catalogue.products");
-    tx.exec("ANALYZE catalogue.shops");
     tx.commit();
+    // What autovacuum does soon after a bulk load in production: statistics, the visibility
+    // map, and the GIN pending lists merged (searches otherwise scan them linearly).
+    pqxx::nontransaction vacuum(conn);
+    vacuum.exec("VACUUM ANALYZE catalogue.products");
+    vacuum.exec("VACUUM ANALYZE catalogue.shops");
   } catch (const std::exception& e) {
     Fail("generate", common::StatusFromPgException(e));
   }
@@ -265,6 +281,7 @@ int main() {
 
   std::printf("catalogue search: %d products, %d shops, %d clients, %d queries per class\n",
               products, shops, clients, queries);
+  std::printf("load average at start: %s\n", LoadAverage().c_str());
   std::printf("%-32s %9s %9s %9s %8s\n", "class", "p50 ms", "p99 ms", "req/s", "results");
   const auto print = [](const char* name, const Figures& f) {
     std::printf("%-32s %9.2f %9.2f %9.1f %8zu%s\n", name, f.p50_ms, f.p99_ms, f.qps, f.results,
@@ -283,5 +300,7 @@ int main() {
             return r->products.size();
           }));
   }
+  // The machine is shared: the figures only mean something next to its load.
+  std::printf("load average at end: %s\n", LoadAverage().c_str());
   return 0;
 }

@@ -392,6 +392,11 @@ pg_write_conf() {
     echo "port = $port"
     echo "unix_socket_directories = '$sock'"
     echo "max_connections = 200"
+    # Search settings (docs/PERFORMANCE.md, Catalogue): no JIT for short queries, room to
+    # sort facets, an SSD's random reads.
+    echo "jit = off"
+    echo "work_mem = '16MB'"
+    echo "random_page_cost = 1.1"
     if [[ $mode == test ]]; then
       echo "fsync = off"
       echo "synchronous_commit = off"

@@ -1,17 +1,15 @@
 #include "pg_catalogue_repository.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "comptoir/catalogue/v1/catalogue.pb.h"
 #include "comptoir/common/status.h"
+#include "search_sql.h"
 
 namespace comptoir::catalogue {
 namespace {
@@ -158,13 +156,15 @@ std::string SerializedErrors(const ImportJob& job) {
   return stored.SerializeAsString();
 }
 
-std::string Seconds(absl::Duration d) { return absl::StrCat(absl::ToDoubleSeconds(d)); }
-
-std::string DoubleText(double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.17g", value);
-  return buffer;
+// Searches are prepared on first use on each connection, one statement per shape of query
+// (see search_sql.h); the connection keeps them while it lives.
+pqxx::result ExecSearchStatement(pqxx::work& tx, const SqlStatement& statement) {
+  const std::string name = SearchStatementName(statement.sql);
+  tx.conn().prepare(name, statement.sql);  // a no-op when this connection knows it already
+  return tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(statement.params));
 }
+
+std::string Seconds(absl::Duration d) { return absl::StrCat(absl::ToDoubleSeconds(d)); }
 
 }  // namespace
 
@@ -251,6 +251,7 @@ std::vector<common::PreparedStatement> PgCatalogueRepository::Statements() {
        "lines_applied = $5, created_count = $6, updated_count = $7, error_count = $8, "
        "errors = $9, encoding = $10, message = $11, csv = NULL, lease_until = NULL, "
        "update_time = now() WHERE id = $1::uuid"},
+      {"cat_word_frequency", WordFrequencySql()},
       {"cat_reservation_finish",
        "UPDATE catalogue.stock_reservations SET state = $2, update_time = now() "
        "WHERE order_id = $1::uuid AND state = 'reserved' RETURNING order_id"},
@@ -282,9 +283,9 @@ absl::StatusOr<std::optional<ShopInfo>> PgCatalogueRepository::FindShop(const st
 
 void UpsertShopProjection(pqxx::work& tx, const ShopInfo& shop, int64_t source_version) {
   const std::optional<std::string> lat =
-      shop.latitude ? std::optional<std::string>(DoubleText(*shop.latitude)) : std::nullopt;
+      shop.latitude ? std::optional<std::string>(SqlDouble(*shop.latitude)) : std::nullopt;
   const std::optional<std::string> lon =
-      shop.longitude ? std::optional<std::string>(DoubleText(*shop.longitude)) : std::nullopt;
+      shop.longitude ? std::optional<std::string>(SqlDouble(*shop.longitude)) : std::nullopt;
   tx.exec_params(kUpsertShopSql, shop.id, shop.slug, shop.name, shop.status, shop.commune_insee,
                  shop.department_code, lat ? lat->c_str() : nullptr, lon ? lon->c_str() : nullptr,
                  shop.category, shop.hours_summary, source_version,
@@ -381,6 +382,37 @@ absl::StatusOr<std::vector<std::string>> PgCatalogueRepository::ShopsOpenAt(absl
       });
 }
 
+bool PgCatalogueRepository::FrequentWords(pqxx::work& tx, const std::vector<std::string>& words) {
+  // Only the last word is a prefix (type-ahead), as in the search itself.
+  const auto key = [&](std::size_t i) { return i + 1 == words.size() ? words[i] + "*" : words[i]; };
+  std::vector<double> frequencies(words.size(), -1);
+  double rows = 0;
+  {
+    std::lock_guard<std::mutex> lock(words_mu_);
+    const absl::Time now = absl::Now();
+    if (now - words_since_ > kWordStatsTtl || word_frequency_.size() >= kMaxCachedWords) {
+      word_frequency_.clear();
+      words_since_ = now;
+    }
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      if (auto it = word_frequency_.find(key(i)); it != word_frequency_.end()) {
+        frequencies[i] = it->second;
+      }
+    }
+    rows = product_rows_;
+  }
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (frequencies[i] >= 0) continue;
+    const pqxx::result r = tx.exec_prepared("cat_word_frequency", words[i], i + 1 == words.size());
+    frequencies[i] = r.empty() ? 0 : r[0][0].as<double>();
+    if (!r.empty()) rows = r[0][1].as<double>();
+    std::lock_guard<std::mutex> lock(words_mu_);
+    word_frequency_[key(i)] = frequencies[i];
+    product_rows_ = rows;
+  }
+  return WordsAreFrequent(frequencies, rows, kMaxRankedCandidates);
+}
+
 absl::StatusOr<SearchPage> PgCatalogueRepository::Search(const SearchQuery& query,
                                                          Deadline deadline) {
   std::vector<std::string> open_shops;
@@ -388,179 +420,18 @@ absl::StatusOr<SearchPage> PgCatalogueRepository::Search(const SearchQuery& quer
     ASSIGN_OR_RETURN(open_shops, ShopsOpenAt(*query.open_at, deadline));
   }
   return read_pool_.Run<SearchPage>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<SearchPage> {
-    const bool text = !query.words.empty();
-    const bool located = query.latitude.has_value() && query.longitude.has_value();
-    std::string tsquery;
-    std::string folded_text;
-    // Typo tolerance costs a trigram index scan, a recheck and a similarity per candidate:
-    // it is only paid when the words as typed match nothing (FTS first, trigrams as the
-    // fallback). The choice depends on the query and the catalogue only, so every page of
-    // a search makes the same one.
-    bool typo_mode = false;
-    if (text) {
-      // Whole words stem; the last one is also a prefix, for type-ahead. Words hold letters
-      // and digits only (the service splits on everything else), so to_tsquery sees no syntax.
-      std::vector<std::string> parts;
-      for (std::size_t i = 0; i < query.words.size(); ++i) {
-        const bool last = i + 1 == query.words.size();
-        parts.push_back(
-            last ? absl::StrCat("to_tsquery('catalogue.fr', ", tx.quote(query.words[i] + ":*"), ")")
-                 : absl::StrCat("plainto_tsquery('catalogue.fr', ", tx.quote(query.words[i]), ")"));
-      }
-      // One round trip: the settings of this transaction, the query parsed and folded (then
-      // inlined as constants), and whether any product matches it as typed.
-      // "camenbert" is 0.54 similar to "camembert" as whole words, while "camem" is only
-      // 0.25 similar to "campagne" (the non-strict word similarity, which matches parts of
-      // words, gives 0.5 there and lets short queries match nonsense). With a LIMIT on the
-      // candidates, the planner likes a sequential scan computing similarity on every row
-      // until enough match; the indexes take a fraction of that.
-      const std::string ts = absl::StrJoin(parts, " && ");
-      pqxx::result parsed = tx.exec(absl::StrCat(
-          "SET LOCAL pg_trgm.strict_word_similarity_threshold = 0.45; "
-          "SET LOCAL enable_seqscan = off; SELECT (",
-          ts, ")::text, catalogue.fold(", tx.quote(query.text),
-          "), EXISTS (SELECT 1 FROM catalogue.products WHERE search_document @@ (", ts, "))"));
-      tsquery = absl::StrCat(tx.quote(parsed[0][0].as<std::string>()), "::tsquery");
-      folded_text = tx.quote(parsed[0][1].as<std::string>());
-      typo_mode = !parsed[0][2].as<bool>();
-    }
-    // Distances are a property of shops: computed once a shop in a subquery (about a
-    // thousand rows), never once a product, and the radius filters shops before products.
-    const std::string haversine =
-        located ? absl::StrCat("(2 * 6371000 * asin(sqrt(power(sin(radians(latitude - ",
-                               DoubleText(*query.latitude), ") / 2), 2) + cos(radians(",
-                               DoubleText(*query.latitude),
-                               ")) * cos(radians(latitude)) * power(sin(radians(longitude - ",
-                               DoubleText(*query.longitude), ") / 2), 2))))")
-                : std::string("NULL::float8");
-    std::string shops_where = "status = 'active'";
-    if (located && query.radius_km > 0) {
-      // A bounding box first: indexable, and it tells the planner how few shops remain (it
-      // cannot estimate the distance test), so it fetches their products by shop.
-      const double dlat = query.radius_km / 111.2;
-      const double dlon =
-          query.radius_km / (111.2 * std::max(0.01, std::cos(*query.latitude * M_PI / 180)));
-      absl::StrAppend(&shops_where, " AND latitude BETWEEN ", DoubleText(*query.latitude - dlat),
-                      " AND ", DoubleText(*query.latitude + dlat), " AND longitude BETWEEN ",
-                      DoubleText(*query.longitude - dlon), " AND ",
-                      DoubleText(*query.longitude + dlon), " AND ", haversine,
-                      " <= ", DoubleText(query.radius_km * 1000));
-    }
-    const std::string shops =
-        absl::StrCat("(SELECT id, name, status, commune_insee, department_code, ", haversine,
-                     " AS distance FROM catalogue.shops WHERE ", shops_where, ") s");
-
-    std::vector<std::string> where = {"p.visible"};
-    if (text) {
-      where.push_back(typo_mode ? absl::StrCat("p.name_folded %>> ", folded_text)
-                                : absl::StrCat("p.search_document @@ (", tsquery, ")"));
-    }
-    if (!query.category.empty()) where.push_back("p.category = " + tx.quote(query.category));
-    if (!query.label.empty()) {
-      where.push_back(absl::StrCat("p.labels @> ARRAY[", tx.quote(query.label), "]::text[]"));
-    }
-    if (!query.shop_id.empty()) {
-      where.push_back(absl::StrCat("p.shop_id = ", tx.quote(query.shop_id), "::uuid"));
-    }
-    if (!query.commune_insee.empty()) {
-      where.push_back("s.commune_insee = " + tx.quote(query.commune_insee));
-    }
-    if (!query.department_code.empty()) {
-      where.push_back("s.department_code = " + tx.quote(query.department_code));
-    }
-    if (query.min_price > 0) where.push_back(absl::StrCat("p.price_cents >= ", query.min_price));
-    if (query.max_price > 0) where.push_back(absl::StrCat("p.price_cents <= ", query.max_price));
-    if (query.in_stock) where.push_back("(NOT p.stock_tracked OR p.stock > 0)");
-    if (query.open_at.has_value()) {
-      where.push_back(absl::StrCat("p.shop_id = ANY(",
-                                   tx.quote(absl::StrCat("{", absl::StrJoin(open_shops, ","), "}")),
-                                   "::uuid[])"));
-    }
-
-    const std::string rank =
-        !text ? std::string("0::float8")
-        : typo_mode
-            ? absl::StrCat("strict_word_similarity(", folded_text, ", p.name_folded)::float8")
-            : absl::StrCat("ts_rank_cd(p.search_document, ", tsquery, ")::float8");
-    // The candidate set: filtered, and bounded when a text query has to be ranked.
-    const std::string candidates = absl::StrCat(
-        "candidates AS (SELECT p.id, p.category, p.labels, s.department_code, p.price_cents, "
-        "p.create_time, ",
-        rank, " AS rank, s.distance FROM catalogue.products p JOIN ", shops,
-        " ON s.id = p.shop_id WHERE ", absl::StrJoin(where, " AND "),
-        text ? absl::StrCat(" LIMIT ", kMaxRankedCandidates) : std::string(), ")");
-
-    // Every sort orders by (key, id) ascending; `order` is the same order on the columns
-    // themselves, which the btree indexes serve (newest, price up and down).
-    std::string key, order;
-    switch (query.sort) {
-      case SearchSort::kRelevance:
-        key = "-rank";
-        break;
-      case SearchSort::kPriceAsc:
-        key = "price_cents::float8";
-        order = "p.price_cents, p.id";
-        break;
-      case SearchSort::kPriceDesc:
-        key = "-price_cents::float8";
-        order = "p.price_cents DESC, p.id";
-        break;
-      case SearchSort::kDistance:
-        key = "coalesce(distance, 1e12)";
-        break;
-      case SearchSort::kNewest:
-        key = "-(extract(epoch from create_time) * 1000000)::float8";
-        order = "p.create_time DESC, p.id";
-        break;
-    }
-    std::string sql;
-    if (!text && !order.empty()) {
-      // Without words to rank, walk the sort's index and stop after one page instead of
-      // sorting the whole filtered set.
-      std::vector<std::string> page_where = where;
-      if (query.after.has_value()) {
-        const std::string id = absl::StrCat(tx.quote(query.after->id), "::uuid");
-        const auto k = static_cast<int64_t>(query.after->key);
-        switch (query.sort) {
-          case SearchSort::kPriceAsc:
-            page_where.push_back(
-                absl::StrCat("(p.price_cents, p.id) > (", k, "::bigint, ", id, ")"));
-            break;
-          case SearchSort::kPriceDesc:
-            page_where.push_back(absl::StrCat("p.price_cents <= ", -k, " AND (p.price_cents < ", -k,
-                                              " OR p.id > ", id, ")"));
-            break;
-          default: {  // newest: the key is minus the creation time in microseconds
-            const std::string at =
-                absl::StrCat("(timestamptz 'epoch' + ", -k, "::bigint * interval '1 microsecond')");
-            page_where.push_back(absl::StrCat("p.create_time <= ", at, " AND (p.create_time < ", at,
-                                              " OR p.id > ", id, ")"));
-          }
-        }
-      }
-      std::string column_key = key;
-      absl::StrReplaceAll({{"price_cents", "p.price_cents"}, {"create_time", "p.create_time"}},
-                          &column_key);
-      sql = absl::StrCat("SELECT ", kProductColumns, ", ", column_key,
-                         ", s.distance FROM catalogue.products p JOIN ", shops,
-                         " ON s.id = p.shop_id WHERE ", absl::StrJoin(page_where, " AND "),
-                         " ORDER BY ", order, " LIMIT ", query.page_size + 1);
-    } else {
-      const std::string after =
-          query.after ? absl::StrCat("WHERE (key, id) > (", DoubleText(query.after->key),
-                                     "::float8, ", tx.quote(query.after->id), "::uuid)")
-                      : std::string();
-      sql = absl::StrCat(
-          "WITH ", candidates, ", page AS (SELECT id, key, distance FROM (SELECT id, ", key,
-          " AS key, distance FROM candidates) k ", after, " ORDER BY key, id LIMIT ",
-          query.page_size + 1, ") SELECT ", kProductColumns,
-          ", page.key, page.distance FROM page JOIN catalogue.products p ON p.id = page.id",
-          kShopJoin, "ORDER BY page.key, page.id");
-    }
-
+    const bool frequent = !query.words.empty() && FrequentWords(tx, query.words);
+    const SearchSql sql =
+        BuildSearchSql(query, open_shops, kProductColumns, kMaxRankedCandidates, frequent);
+    if (!sql.setup.empty()) tx.exec(sql.setup);
+    const pqxx::result rows = ExecSearchStatement(tx, sql.page);
     SearchPage page;
+    if (sql.facets_inline && !rows.empty() && !rows[0][kProductColumnCount + 2].is_null()) {
+      ParseFacets(rows[0][kProductColumnCount + 2].as<std::string>(), page);
+    }
     double last_key = 0;
-    for (const pqxx::row& row : tx.exec(sql)) {
+    for (const pqxx::row& row : rows) {
+      if (row[0].is_null()) continue;  // the row that carries the facets of an empty page
       if (static_cast<int>(page.products.size()) == query.page_size) {
         page.next = SearchCursor{last_key, page.products.back().id};
         break;
@@ -572,22 +443,10 @@ absl::StatusOr<SearchPage> PgCatalogueRepository::Search(const SearchQuery& quer
       }
       page.products.push_back(std::move(product));
     }
-
-    if (query.facets) {
-      const std::string facets_sql = absl::StrCat(
-          "WITH ", candidates,
-          " SELECT 'c', category, count(*) FROM candidates GROUP BY category "
-          "UNION ALL SELECT 'l', label, count(*) FROM candidates, unnest(labels) label "
-          "GROUP BY label "
-          "UNION ALL SELECT 'd', department_code, count(*) FROM candidates "
-          "GROUP BY department_code ORDER BY 1, 3 DESC, 2");
-      for (const pqxx::row& row : tx.exec(facets_sql)) {
-        FacetCount facet{row[1].as<std::string>(), row[2].as<int64_t>()};
-        const std::string kind = row[0].as<std::string>();
-        (kind == "c"   ? page.categories
-         : kind == "l" ? page.labels
-                       : page.departments)
-            .push_back(std::move(facet));
+    if (sql.facets.has_value()) {
+      const pqxx::result facets = ExecSearchStatement(tx, *sql.facets);
+      if (!facets.empty() && !facets[0][0].is_null()) {
+        ParseFacets(facets[0][0].as<std::string>(), page);
       }
     }
     return page;

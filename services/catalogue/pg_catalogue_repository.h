@@ -1,12 +1,14 @@
-// CatalogueRepository on PostgreSQL: the `catalogue` schema. Searches are built per request
-// (the filters vary) with every value quoted by the connection; everything else runs as
-// named prepared statements. Thread-safe (the pool is).
+// CatalogueRepository on PostgreSQL: the `catalogue` schema. Everything runs as named
+// prepared statements: the fixed ones given to the pool, and one per shape of search (see
+// search_sql.h), prepared on a connection the first time it runs it. Thread-safe (the pool
+// is).
 #pragma once
 
 #include <functional>
 #include <mutex>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "catalogue_repository.h"
 #include "comptoir/common/embedded_file.h"
 #include "comptoir/common/pg_pool.h"
@@ -25,6 +27,8 @@ class PgCatalogueRepository : public CatalogueRepository {
   // At most this many matches of a text query are ranked: ranking cost stays bounded for
   // common terms, at the price of ranking an arbitrary subset when more match.
   static constexpr int kMaxRankedCandidates = 500;
+  static constexpr absl::Duration kWordStatsTtl = absl::Minutes(10);
+  static constexpr std::size_t kMaxCachedWords = 20000;
 
   // Whether a shop with these opening hours (a serialized comptoir.shops.v1.OpeningHours,
   // empty when it published none) is open at an instant.
@@ -78,6 +82,12 @@ class PgCatalogueRepository : public CatalogueRepository {
   absl::StatusOr<Reservation> Finish(const std::string& order_id, const std::string& to,
                                      Deadline deadline);
 
+  // Whether the words of a text query are frequent enough that reading the table in order
+  // finds the matches to rank sooner than the text index (see search_sql.h). Frequencies
+  // come from the planner's statistics, cached a word for kWordStatsTtl: words missing from
+  // the cache are looked up in `tx`. Throws libpqxx exceptions.
+  bool FrequentWords(pqxx::work& tx, const std::vector<std::string>& words);
+
   // The ids of the active shops open at `at`, evaluated over every active shop's hours
   // and kept for the minute (hours change rarely; statuses are filtered separately).
   absl::StatusOr<std::vector<std::string>> ShopsOpenAt(absl::Time at, Deadline deadline);
@@ -88,6 +98,12 @@ class PgCatalogueRepository : public CatalogueRepository {
   std::mutex open_mu_;
   absl::Time open_cached_at_ = absl::InfinitePast();  // guarded by open_mu_
   std::vector<std::string> open_cached_;              // guarded by open_mu_
+  std::mutex words_mu_;
+  // Word (with a trailing '*' when it is the type-ahead prefix) -> fraction of the products
+  // holding it; emptied every kWordStatsTtl (statistics move with ANALYZE) and when full.
+  absl::flat_hash_map<std::string, double> word_frequency_;  // guarded by words_mu_
+  double product_rows_ = 0;                                  // guarded by words_mu_
+  absl::Time words_since_ = absl::InfinitePast();            // guarded by words_mu_
 };
 
 }  // namespace comptoir::catalogue

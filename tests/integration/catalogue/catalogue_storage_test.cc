@@ -53,12 +53,8 @@ class CatalogueStorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(db_, ScratchDatabase::Create({.roles = {"catalogue"}}));
-    ASSERT_OK(common::ApplyMigrations(db_->RoleUrl("catalogue"), "catalogue", Migrations()));
-    common::PgPoolOptions options;
-    options.url = db_->RoleUrl("catalogue");
-    options.size = 16;
-    options.statements = PgCatalogueRepository::Statements();
-    pool_ = std::make_unique<common::PgPool>(options);
+    ASSERT_OK_AND_ASSIGN(pool_, db_->MigratedPool("catalogue", Migrations(),
+                                                  PgCatalogueRepository::Statements(), 16));
     repository_ = std::make_unique<PgCatalogueRepository>(*pool_);
     service_ = std::make_unique<CatalogueService>(*repository_);
     ASSERT_OK(service_->ApplyShop({kDijonShop, "fromagerie-dijon", "Fromagerie de Dijon", "active",
@@ -195,6 +191,20 @@ TEST_F(CatalogueStorageTest, SearchIgnoresAccentsStemsToleratesTyposAndMatchesPr
   EXPECT_TRUE(SearchSkus({.q = "tournevis"}).empty());
 }
 
+// Typos are matched against the distinct product names, which the database keeps as
+// products are created and renamed.
+TEST_F(CatalogueStorageTest, TyposFindProductsByTheNamesTheyHaveNow) {
+  Product cheese = Create(kDijonShop, MakeProduct("CHEESE", "Camembert fermier", "fromage", 1200));
+  EXPECT_THAT(SearchSkus({.q = "camenbert"}), ElementsAre("CHEESE"));
+  Product change;
+  change.id = cheese.id;
+  change.version = cheese.version;
+  change.name = "Raclette au lait cru";
+  ASSERT_OK(service_->UpdateProduct(MemberOf(kDijonShop), change, {"name"}, Soon()).status());
+  EXPECT_THAT(SearchSkus({.q = "raklette"}), ElementsAre("CHEESE"));
+  EXPECT_TRUE(SearchSkus({.q = "camenbert"}).empty());  // the old name matches nothing now
+}
+
 TEST_F(CatalogueStorageTest, FiltersAndSortsGiveTheRightSetsInTheRightOrder) {
   SeedCheeses();
   EXPECT_THAT(SearchSkus({.category = "fromage", .sort = "price_asc"}),
@@ -243,6 +253,63 @@ TEST_F(CatalogueStorageTest, PagesWithOpaqueTokensCoverEveryProductOnce) {
     EXPECT_EQ(seen.size(), 25u) << sort;
     EXPECT_EQ(pages, 4) << sort;
   }
+}
+
+// A word in most products is searched by reading the table in order instead of through the
+// text index once the statistics know it is frequent (see search_sql.h): the matches ranked,
+// their order, the pages and the facets must not change.
+TEST_F(CatalogueStorageTest, AFrequentWordFindsTheSameMatchesWithOrWithoutTheTextIndex) {
+  {
+    pqxx::connection conn(db_->RoleUrl("catalogue"));
+    pqxx::nontransaction tx(conn);
+    // No statistics until the test asks for them.
+    tx.exec("ALTER TABLE catalogue.products SET (autovacuum_enabled = false)");
+  }
+  std::vector<Product> products;
+  for (int i = 0; i < 700; ++i) {
+    products.push_back(
+        i % 14 == 0 ? MakeProduct(absl::StrCat("P", i), "Pain de campagne", "boulangerie", 300)
+                    : MakeProduct(absl::StrCat("F", i),
+                                  absl::StrCat("Fromage fermier ", i % 9 == 0 ? "affiné" : "frais"),
+                                  "fromage", 100 + i));
+    products.back().labels = {i % 3 == 0 ? "bio" : "local"};
+  }
+  ASSERT_OK(repository_->ApplyImport(kDijonShop, products, nullptr, Soon()).status());
+
+  // Every page of a search for "fromage" with its facets, as ids in order.
+  const auto all_pages = [](CatalogueService& service) {
+    std::vector<std::string> ids;
+    std::vector<std::string> facets;
+    SearchParams params{.q = "fromage", .page_size = 100, .facets = true};
+    for (int pages = 0; pages < 10; ++pages) {
+      absl::StatusOr<SearchResult> page = service.SearchProducts(params, Soon());
+      EXPECT_OK(page.status());
+      if (!page.ok()) break;
+      for (const Product& p : page->products) ids.push_back(p.id);
+      for (const auto* list : {&page->categories, &page->labels, &page->departments}) {
+        for (const FacetCount& f : *list) facets.push_back(absl::StrCat(f.value, "=", f.count));
+      }
+      if (page->next_page_token.empty()) break;
+      params.page_token = page->next_page_token;
+    }
+    return std::make_pair(ids, facets);
+  };
+  const auto by_index = all_pages(*service_);
+  ASSERT_EQ(by_index.first.size(), 500u);  // the ranked matches are bounded
+  EXPECT_EQ(std::set<std::string>(by_index.first.begin(), by_index.first.end()).size(), 500u);
+  EXPECT_THAT(by_index.second, ::testing::Contains("fromage=500"));
+
+  {
+    pqxx::connection conn(db_->RoleUrl("catalogue"));
+    pqxx::nontransaction tx(conn);
+    tx.exec("ANALYZE catalogue.products");
+  }
+  // A new repository: word frequencies are cached for minutes.
+  PgCatalogueRepository repository(*pool_);
+  CatalogueService service(repository);
+  const auto by_walk = all_pages(service);
+  EXPECT_EQ(by_walk.first, by_index.first);
+  EXPECT_EQ(by_walk.second, by_index.second);
 }
 
 TEST_F(CatalogueStorageTest, FacetsCountTheFilteredSet) {
