@@ -7,9 +7,20 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "opening_hours.h"
+#include "comptoir/common/opening_hours.h"
 
 namespace comptoir::shops {
+
+// A shop's hours are the shared model, evaluated the same way by every service.
+using common::DateException;
+using common::FormatClockTime;
+using common::IsOpenAt;
+using common::NextClosing;
+using common::NextOpening;
+using common::OpeningHours;
+using common::ParisTimeZone;
+using common::ParseOpeningHours;
+using common::TimeRange;
 
 struct Commune {
   std::string insee_code;

@@ -1,6 +1,8 @@
 // Opening hours of a shop: regular weekly ranges, ranges past midnight, closures and special
 // days, evaluated in the shop's time zone (Europe/Paris) so that daylight-saving changes fall
-// where the law puts them. Values and pure functions: thread-safe.
+// where the law puts them. One evaluation for every service: shops validates and answers
+// "open now", catalogue filters on it, delivery fits pickup slots in it. Values and pure
+// functions: thread-safe.
 //
 //   ASSIGN_OR_RETURN(OpeningHours hours, ParseOpeningHours(proto, "shop.opening_hours"));
 //   bool open = IsOpenAt(hours, absl::Now(), ParisTimeZone());
@@ -22,7 +24,7 @@
 #include "absl/time/time.h"
 #include "comptoir/shops/v1/hours.pb.h"
 
-namespace comptoir::shops {
+namespace comptoir::common {
 
 struct TimeRange {
   int open_minute = 0;   // minutes after local midnight, 0..1439
@@ -59,14 +61,21 @@ const absl::TimeZone& ParisTimeZone();
 
 // Validates and converts the wire form; InvalidArgument naming every bad field under
 // `field` (e.g. "shop.opening_hours.weekly[0].ranges[1].close").
-absl::StatusOr<OpeningHours> ParseOpeningHours(const v1::OpeningHours& proto,
+absl::StatusOr<OpeningHours> ParseOpeningHours(const shops::v1::OpeningHours& proto,
                                                const std::string& field);
-void ToProto(const OpeningHours& hours, v1::OpeningHours* out);
+void ToProto(const OpeningHours& hours, shops::v1::OpeningHours* out);
 
 // "HH:MM" <-> minutes; `allow_24` accepts "24:00" (a closing time). -1 when malformed.
 int ParseClockTime(const std::string& text, bool allow_24);
 std::string FormatClockTime(int minutes);
 
+// Hours another service received as a serialized comptoir.shops.v1.OpeningHours (validated
+// by the shops service); nullopt when the bytes are not valid hours.
+std::optional<OpeningHours> OpeningHoursFromBytes(const std::string& serialized);
+
+// The exception in force on `day`: special hours beat closures (a Sunday opening inside the
+// August break), then list order; nullptr when the weekly hours apply.
+const DateException* ExceptionOn(const OpeningHours& hours, absl::CivilDay day);
 // The ranges in force on `day` (an exception's, or the weekday's).
 const std::vector<TimeRange>& RangesOn(const OpeningHours& hours, absl::CivilDay day);
 
@@ -85,4 +94,4 @@ std::optional<absl::Time> NextOpening(const OpeningHours& hours, absl::Time at,
 std::optional<absl::Time> NextClosing(const OpeningHours& hours, absl::Time at,
                                       const absl::TimeZone& tz);
 
-}  // namespace comptoir::shops
+}  // namespace comptoir::common

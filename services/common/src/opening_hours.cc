@@ -1,4 +1,4 @@
-#include "opening_hours.h"
+#include "comptoir/common/opening_hours.h"
 
 #include <algorithm>
 
@@ -8,7 +8,7 @@
 #include "comptoir/common/status.h"
 #include "comptoir/common/utf8.h"
 
-namespace comptoir::shops {
+namespace comptoir::common {
 namespace {
 
 // The instant a local wall-clock minute names. Skipped minutes (spring forward) become the
@@ -37,7 +37,7 @@ bool ParseDay(const std::string& text, absl::CivilDay* day) {
 }
 
 // Validates one day's ranges: in order, not overlapping, at most one past midnight (last).
-void ParseRanges(const google::protobuf::RepeatedPtrField<v1::TimeRange>& in,
+void ParseRanges(const google::protobuf::RepeatedPtrField<shops::v1::TimeRange>& in,
                  const std::string& field, common::Violations& violations,
                  std::vector<TimeRange>* out) {
   if (in.size() > kMaxRangesPerDay) {
@@ -109,7 +109,7 @@ std::string FormatClockTime(int minutes) {
   return absl::StrFormat("%02d:%02d", minutes / 60, minutes % 60);
 }
 
-absl::StatusOr<OpeningHours> ParseOpeningHours(const v1::OpeningHours& proto,
+absl::StatusOr<OpeningHours> ParseOpeningHours(const shops::v1::OpeningHours& proto,
                                                const std::string& field) {
   common::Violations violations;
   OpeningHours hours;
@@ -133,7 +133,7 @@ absl::StatusOr<OpeningHours> ParseOpeningHours(const v1::OpeningHours& proto,
     violations.Add(field + ".exceptions", absl::StrCat("at most ", kMaxExceptions, " exceptions"));
   }
   for (int i = 0; i < proto.exceptions_size() && i < kMaxExceptions; ++i) {
-    const v1::DateException& in = proto.exceptions(i);
+    const shops::v1::DateException& in = proto.exceptions(i);
     const std::string at = absl::StrCat(field, ".exceptions[", i, "]");
     DateException exception;
     bool dates_ok = true;
@@ -170,43 +170,55 @@ absl::StatusOr<OpeningHours> ParseOpeningHours(const v1::OpeningHours& proto,
   return hours;
 }
 
-void ToProto(const OpeningHours& hours, v1::OpeningHours* out) {
+void ToProto(const OpeningHours& hours, shops::v1::OpeningHours* out) {
   out->Clear();
   for (int d = 0; d < 7; ++d) {
     if (hours.weekly[d].empty()) continue;
-    v1::DayHours* day = out->add_weekly();
+    shops::v1::DayHours* day = out->add_weekly();
     day->set_weekday(d + 1);
     for (const TimeRange& r : hours.weekly[d]) {
-      v1::TimeRange* range = day->add_ranges();
+      shops::v1::TimeRange* range = day->add_ranges();
       range->set_open(FormatClockTime(r.open_minute));
       range->set_close(FormatClockTime(r.close_minute));
     }
   }
   for (const DateException& e : hours.exceptions) {
-    v1::DateException* exception = out->add_exceptions();
+    shops::v1::DateException* exception = out->add_exceptions();
     exception->set_start_date(absl::FormatCivilTime(e.first));
     exception->set_end_date(absl::FormatCivilTime(e.last));
     exception->set_closed(e.closed);
     exception->set_label(e.label);
     for (const TimeRange& r : e.ranges) {
-      v1::TimeRange* range = exception->add_ranges();
+      shops::v1::TimeRange* range = exception->add_ranges();
       range->set_open(FormatClockTime(r.open_minute));
       range->set_close(FormatClockTime(r.close_minute));
     }
   }
 }
 
-const std::vector<TimeRange>& RangesOn(const OpeningHours& hours, absl::CivilDay day) {
-  // Special hours beat closures (a Sunday opening inside the August break), then list order.
-  static const std::vector<TimeRange> kClosed;
+std::optional<OpeningHours> OpeningHoursFromBytes(const std::string& serialized) {
+  shops::v1::OpeningHours proto;
+  if (!proto.ParseFromString(serialized)) return std::nullopt;
+  absl::StatusOr<OpeningHours> hours = ParseOpeningHours(proto, "opening_hours");
+  if (!hours.ok()) return std::nullopt;
+  return *std::move(hours);
+}
+
+const DateException* ExceptionOn(const OpeningHours& hours, absl::CivilDay day) {
   const DateException* closure = nullptr;
   for (const DateException& e : hours.exceptions) {
     if (day < e.first || day > e.last) continue;
-    if (!e.closed) return e.ranges;
+    if (!e.closed) return &e;
     if (closure == nullptr) closure = &e;
   }
-  if (closure != nullptr) return kClosed;
-  return hours.weekly[WeekdayIndex(day)];
+  return closure;
+}
+
+const std::vector<TimeRange>& RangesOn(const OpeningHours& hours, absl::CivilDay day) {
+  static const std::vector<TimeRange> kClosed;
+  const DateException* exception = ExceptionOn(hours, day);
+  if (exception == nullptr) return hours.weekly[WeekdayIndex(day)];
+  return exception->closed ? kClosed : exception->ranges;
 }
 
 std::vector<OpenInterval> OpenIntervals(const OpeningHours& hours, absl::CivilDay first,
@@ -283,4 +295,4 @@ std::optional<absl::Time> NextClosing(const OpeningHours& hours, absl::Time at,
   });
 }
 
-}  // namespace comptoir::shops
+}  // namespace comptoir::common

@@ -1,12 +1,12 @@
 // Opening hours in Europe/Paris: several ranges a day, ranges past midnight, closures and
 // special days, and the daylight-saving changes of 2026 (29 March and 25 October).
-#include "opening_hours.h"
+#include "comptoir/common/opening_hours.h"
 
 #include <gtest/gtest.h>
 
 #include "status_testing.h"
 
-namespace comptoir::shops {
+namespace comptoir::common {
 namespace {
 
 using ::comptoir::testing::HasFieldViolation;
@@ -23,13 +23,13 @@ struct Day {
   std::vector<std::pair<std::string, std::string>> ranges;
 };
 
-v1::OpeningHours Proto(const std::vector<Day>& days) {
-  v1::OpeningHours proto;
+shops::v1::OpeningHours Proto(const std::vector<Day>& days) {
+  shops::v1::OpeningHours proto;
   for (const Day& day : days) {
-    v1::DayHours* out = proto.add_weekly();
+    shops::v1::DayHours* out = proto.add_weekly();
     out->set_weekday(day.weekday);
     for (const auto& [open, close] : day.ranges) {
-      v1::TimeRange* range = out->add_ranges();
+      shops::v1::TimeRange* range = out->add_ranges();
       range->set_open(open);
       range->set_close(close);
     }
@@ -37,16 +37,16 @@ v1::OpeningHours Proto(const std::vector<Day>& days) {
   return proto;
 }
 
-v1::DateException* AddException(v1::OpeningHours& proto, const std::string& start,
-                                const std::string& end, bool closed) {
-  v1::DateException* e = proto.add_exceptions();
+shops::v1::DateException* AddException(shops::v1::OpeningHours& proto, const std::string& start,
+                                       const std::string& end, bool closed) {
+  shops::v1::DateException* e = proto.add_exceptions();
   e->set_start_date(start);
   e->set_end_date(end);
   e->set_closed(closed);
   return e;
 }
 
-OpeningHours Parse(const v1::OpeningHours& proto) {
+OpeningHours Parse(const shops::v1::OpeningHours& proto) {
   absl::StatusOr<OpeningHours> hours = ParseOpeningHours(proto, "shop.opening_hours");
   EXPECT_OK(hours.status());
   return hours.ok() ? *hours : OpeningHours{};
@@ -139,11 +139,11 @@ TEST(OpeningHours, RangePastMidnightBelongsToTheDayItOpens) {
 }
 
 TEST(OpeningHours, ClosureDatesCloseTheShopAndNextOpeningSkipsThem) {
-  v1::OpeningHours proto = Proto({{1, {{"08:00", "19:00"}}},
-                                  {2, {{"08:00", "19:00"}}},
-                                  {3, {{"08:00", "19:00"}}},
-                                  {4, {{"08:00", "19:00"}}},
-                                  {5, {{"08:00", "19:00"}}}});
+  shops::v1::OpeningHours proto = Proto({{1, {{"08:00", "19:00"}}},
+                                         {2, {{"08:00", "19:00"}}},
+                                         {3, {{"08:00", "19:00"}}},
+                                         {4, {{"08:00", "19:00"}}},
+                                         {5, {{"08:00", "19:00"}}}});
   AddException(proto, "2026-08-01", "2026-08-31", true)->set_label("Congés d'été");
   OpeningHours hours = Parse(proto);
   EXPECT_FALSE(IsOpenAt(hours, Utc(2026, 8, 4, 10, 0), Paris()));  // a Tuesday in August
@@ -152,13 +152,13 @@ TEST(OpeningHours, ClosureDatesCloseTheShopAndNextOpeningSkipsThem) {
 }
 
 TEST(OpeningHours, SpecialDayReplacesTheWeekAndBeatsAClosure) {
-  v1::OpeningHours proto = Proto({{2, {{"08:00", "19:00"}}}});
+  shops::v1::OpeningHours proto = Proto({{2, {{"08:00", "19:00"}}}});
   AddException(proto, "2026-08-01", "2026-08-31", true);
-  v1::DateException* sunday = AddException(proto, "2026-12-20", "", false);
-  v1::TimeRange* r = sunday->add_ranges();
+  shops::v1::DateException* sunday = AddException(proto, "2026-12-20", "", false);
+  shops::v1::TimeRange* r = sunday->add_ranges();
   r->set_open("09:00");
   r->set_close("12:00");
-  v1::DateException* market = AddException(proto, "2026-08-15", "", false);
+  shops::v1::DateException* market = AddException(proto, "2026-08-15", "", false);
   r = market->add_ranges();
   r->set_open("10:00");
   r->set_close("12:00");
@@ -176,20 +176,20 @@ TEST(OpeningHours, ShopThatNeverOpensHasNoNextOpeningNorClosing) {
 }
 
 TEST(OpeningHours, RoundTripsThroughTheWireForm) {
-  v1::OpeningHours proto = Proto({{1, {{"08:00", "12:30"}, {"14:30", "24:00"}}}});
+  shops::v1::OpeningHours proto = Proto({{1, {{"08:00", "12:30"}, {"14:30", "24:00"}}}});
   AddException(proto, "2026-05-01", "2026-05-01", true);
-  v1::OpeningHours back;
+  shops::v1::OpeningHours back;
   ToProto(Parse(proto), &back);
   EXPECT_EQ(back.SerializeAsString(), proto.SerializeAsString());
 }
 
 TEST(OpeningHours, InvalidHoursNameEachBadField) {
-  v1::OpeningHours proto = Proto({{8, {{"08:00", "12:00"}}},
-                                  {1, {{"25:00", "12:00"}}},
-                                  {2, {{"14:00", "18:00"}, {"08:00", "12:00"}}},
-                                  {3, {{"10:00", "10:00"}}}});
+  shops::v1::OpeningHours proto = Proto({{8, {{"08:00", "12:00"}}},
+                                         {1, {{"25:00", "12:00"}}},
+                                         {2, {{"14:00", "18:00"}, {"08:00", "12:00"}}},
+                                         {3, {{"10:00", "10:00"}}}});
   AddException(proto, "2026-02-30", "", true);
-  v1::DateException* e = AddException(proto, "2026-05-10", "2026-05-01", true);
+  shops::v1::DateException* e = AddException(proto, "2026-05-10", "2026-05-01", true);
   e->add_ranges()->set_open("08:00");
 
   absl::StatusOr<OpeningHours> hours = ParseOpeningHours(proto, "shop.opening_hours");
@@ -206,4 +206,4 @@ TEST(OpeningHours, InvalidHoursNameEachBadField) {
 }
 
 }  // namespace
-}  // namespace comptoir::shops
+}  // namespace comptoir::common
