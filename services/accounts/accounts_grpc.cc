@@ -1,5 +1,7 @@
 #include "accounts_grpc.h"
 
+#include <algorithm>
+
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -275,6 +277,22 @@ grpc::ServerUnaryReactor* AccountsInternalGrpc::LookupAccountByEmail(
     RETURN_IF_ERROR(common::RequireInternal(*context, internal_credential_));
     ASSIGN_OR_RETURN(std::string user_id, service_.AccountIdByEmail(request->email(), deadline));
     response->set_user_id(std::move(user_id));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AccountsInternalGrpc::CheckRoles(grpc::CallbackServerContext* context,
+                                                           const v1::CheckRolesRequest* request,
+                                                           v1::CheckRolesResponse* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    RETURN_IF_ERROR(common::RequireInternal(*context, internal_credential_));
+    // Bounded before copying: HoldersOfRole reports the excess.
+    std::vector<std::string> ids(
+        request->user_ids().begin(),
+        request->user_ids().begin() + std::min(request->user_ids_size(), 101));
+    ASSIGN_OR_RETURN(std::vector<std::string> holders,
+                     service_.HoldersOfRole(ids, request->role(), deadline));
+    for (std::string& id : holders) response->add_holders(std::move(id));
     return absl::OkStatus();
   });
 }

@@ -102,6 +102,9 @@ class AccountsInternalGrpc final : public v1::AccountsInternal::CallbackService 
   grpc::ServerUnaryReactor* LookupAccountByEmail(
       grpc::CallbackServerContext* context, const v1::LookupAccountByEmailRequest* request,
       v1::LookupAccountByEmailResponse* response) override;
+  grpc::ServerUnaryReactor* CheckRoles(grpc::CallbackServerContext* context,
+                                       const v1::CheckRolesRequest* request,
+                                       v1::CheckRolesResponse* response) override;
 
  private:
   AccountsService& service_;

@@ -382,6 +382,31 @@ absl::StatusOr<std::string> AccountsService::AccountIdByEmail(const std::string&
   return account->id;
 }
 
+absl::StatusOr<std::vector<std::string>> AccountsService::HoldersOfRole(
+    const std::vector<std::string>& user_ids, const std::string& role, Deadline deadline) {
+  common::Violations v;
+  if (user_ids.empty() || user_ids.size() > 100) v.Add("user_ids", "give 1 to 100 account ids");
+  for (size_t i = 0; i < user_ids.size() && i < 100; ++i) {
+    if (!LooksLikeUuid(user_ids[i])) {
+      v.Add(absl::StrCat("user_ids[", i, "]"), "must be an account id (UUID)");
+    }
+  }
+  if (role.empty() || role.size() > 32) v.Add("role", "must name a role");
+  RETURN_IF_ERROR(v.ToStatus());
+  std::vector<std::string> holders;
+  // At most 100 primary-key reads, for a planning of at most 50 couriers.
+  for (const std::string& id : user_ids) {
+    absl::StatusOr<Account> account = repository_.FindAccountById(id, deadline);
+    if (account.status().code() == absl::StatusCode::kNotFound) continue;
+    if (!account.ok()) return account.status();
+    if (!account->erased &&
+        std::find(account->roles.begin(), account->roles.end(), role) != account->roles.end()) {
+      holders.push_back(id);
+    }
+  }
+  return holders;
+}
+
 absl::Status AccountsService::RemoveShopMembership(const std::string& user_id,
                                                    const std::string& shop_id, Deadline deadline) {
   common::Violations violations;

@@ -116,6 +116,11 @@ class AccountsService {
   // Internal (shops adds staff by e-mail): the id of the live account with this address,
   // compared case-insensitively. NotFound when none (erased accounts have no address left).
   absl::StatusOr<std::string> AccountIdByEmail(const std::string& email, Deadline deadline);
+  // Internal (delivery checks couriers): those of `user_ids` (1 to 100 UUIDs) whose live
+  // account holds `role`, in the given order. Unknown and erased accounts hold none.
+  absl::StatusOr<std::vector<std::string>> HoldersOfRole(const std::vector<std::string>& user_ids,
+                                                         const std::string& role,
+                                                         Deadline deadline);
 
   // Partners (region admins).
   absl::StatusOr<Partner> CreatePartner(const common::Caller& caller, const std::string& name,

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "comptoir/common/internal_call.h"
 #include "comptoir/common/log.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -28,11 +29,7 @@ absl::StatusOr<std::unique_ptr<GrpcAccountDataPeers>> GrpcAccountDataPeers::Crea
 }
 
 void GrpcAccountDataPeers::Prepare(grpc::ClientContext& context, Deadline deadline) const {
-  // gRPC takes system_clock deadlines; ours are steady_clock.
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                           deadline - common::Clock::now()));
-  context.AddMetadata(common::kInternalCredentialHeader, internal_credential_);
+  common::PrepareInternalCall(context, deadline, internal_credential_);
 }
 
 absl::StatusOr<std::vector<DataPart>> GrpcAccountDataPeers::Export(const std::string& user_id,

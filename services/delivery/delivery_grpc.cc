@@ -36,6 +36,19 @@ void ToProto(const Slot& slot, int remaining, v1::Slot* out) {
   out->set_remaining(remaining);
 }
 
+v1::SlotKind ToProto(SlotKind kind) {
+  return kind == SlotKind::kPickup ? v1::SLOT_KIND_PICKUP : v1::SLOT_KIND_DELIVERY;
+}
+
+void ToProto(const Closure& c, v1::SlotClosure* out) {
+  out->set_id(c.id);
+  out->set_first_date(IsoDate(c.first));
+  out->set_last_date(IsoDate(c.last));
+  out->set_reason(c.reason);
+  out->set_pickup(c.pickup);
+  out->set_delivery(c.delivery);
+}
+
 void ToProto(const Zone& z, v1::DeliveryZone* out) {
   out->set_id(z.id);
   out->set_name(z.name);
@@ -177,6 +190,7 @@ grpc::ServerUnaryReactor* DeliveryGrpc::PlanRounds(grpc::CallbackServerContext* 
     }
     ASSIGN_OR_RETURN(RoundsPlanned planned, rounds_.Plan(caller, input, deadline));
     for (const RoundRecord& r : planned.rounds) ToProto(r, response->add_rounds());
+    for (const std::string& id : planned.replaced_round_ids) response->add_replaced_rounds(id);
     for (const UnplannedJob& u : planned.unassigned) {
       v1::UnassignedJob* out = response->add_unassigned();
       out->set_order_id(u.order_id);
@@ -280,6 +294,56 @@ grpc::ServerUnaryReactor* DeliveryGrpc::PutSlotTemplates(grpc::CallbackServerCon
                      slots_.ReplaceTemplates(caller, request->shop(), templates, deadline));
     for (const SlotTemplate& t : stored) ToProto(t, response->add_slot_templates());
     return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DeliveryGrpc::ListSlotClosures(grpc::CallbackServerContext* context,
+                                                         const v1::ListSlotClosuresRequest* request,
+                                                         v1::ListSlotClosuresResponse* response) {
+  return common::Offload(server_, context, [this, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(auto closures, slots_.ListClosures(request->shop(), deadline));
+    for (const Closure& c : closures) ToProto(c, response->add_closures());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DeliveryGrpc::CreateSlotClosure(
+    grpc::CallbackServerContext* context, const v1::CreateSlotClosureRequest* request,
+    v1::CreateSlotClosureResponse* response) {
+  return common::Offload(server_, context, [this, context, request, response](Deadline deadline) {
+    ASSIGN_OR_RETURN(common::Caller caller, common::CallerOf(*context, verifier_));
+    const v1::SlotClosure& in = request->closure();
+    Closure closure{.pickup = in.pickup(), .delivery = in.delivery(), .reason = in.reason()};
+    common::Violations v;
+    if (!ParseIsoDate(in.first_date(), &closure.first)) {
+      v.Add("closure.first_date", "must be a date YYYY-MM-DD");
+    }
+    if (in.last_date().empty()) {
+      closure.last = closure.first;
+    } else if (!ParseIsoDate(in.last_date(), &closure.last)) {
+      v.Add("closure.last_date", "must be a date YYYY-MM-DD");
+    }
+    RETURN_IF_ERROR(v.ToStatus());
+    ASSIGN_OR_RETURN(ClosureCreated created,
+                     slots_.CreateClosure(caller, request->shop(), closure, deadline));
+    ToProto(created.closure, response->mutable_closure());
+    for (const HeldBooking& b : created.affected) {
+      v1::AffectedBooking* out = response->add_affected_bookings();
+      out->set_order_id(b.order_id);
+      out->set_slot_id(Slot{.template_id = b.template_id, .day = b.day}.Id());
+      out->set_kind(ToProto(b.kind));
+      out->set_date(IsoDate(b.day));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DeliveryGrpc::DeleteSlotClosure(
+    grpc::CallbackServerContext* context, const v1::DeleteSlotClosureRequest* request,
+    google::protobuf::Empty* /*response*/) {
+  return common::Offload(server_, context, [this, context, request](Deadline deadline) {
+    ASSIGN_OR_RETURN(common::Caller caller, common::CallerOf(*context, verifier_));
+    return slots_.DeleteClosure(caller, request->shop(), request->closure(), deadline);
   });
 }
 

@@ -30,6 +30,15 @@ class DeliveryGrpc final : public v1::DeliveryService::CallbackService {
   grpc::ServerUnaryReactor* ListSlots(grpc::CallbackServerContext* context,
                                       const v1::ListSlotsRequest* request,
                                       v1::ListSlotsResponse* response) override;
+  grpc::ServerUnaryReactor* ListSlotClosures(grpc::CallbackServerContext* context,
+                                             const v1::ListSlotClosuresRequest* request,
+                                             v1::ListSlotClosuresResponse* response) override;
+  grpc::ServerUnaryReactor* CreateSlotClosure(grpc::CallbackServerContext* context,
+                                              const v1::CreateSlotClosureRequest* request,
+                                              v1::CreateSlotClosureResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteSlotClosure(grpc::CallbackServerContext* context,
+                                              const v1::DeleteSlotClosureRequest* request,
+                                              google::protobuf::Empty* response) override;
   grpc::ServerUnaryReactor* QuoteDelivery(grpc::CallbackServerContext* context,
                                           const v1::QuoteDeliveryRequest* request,
                                           v1::DeliveryQuote* response) override;

@@ -2,25 +2,31 @@
 // repository -> service -> gRPC server.
 //
 //   comptoir-delivery           serve (GRPC_LISTEN, METRICS_LISTEN, PG_URL, REDIS_URL,
-//                               AUTH_PUBLIC_KEYS, INTERNAL_CREDENTIAL, ROAD_DETOUR_PERCENT,
-//                               ROAD_SPEED_KMH, ...)
+//                               AUTH_PUBLIC_KEYS, INTERNAL_CREDENTIAL, ACCOUNTS_GRPC,
+//                               ROAD_DETOUR_PERCENT, ROAD_SPEED_KMH, ...)
 // Besides the gRPC server it runs the consumers of `events:shops` (depot points, hours) and
 // `events:orders` (delivery jobs), and the relay of its outbox to `events:delivery`.
 //   comptoir-delivery migrate   apply this service's schema migrations and exit
+#include <grpcpp/create_channel.h>
+
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 
+#include "account_data.h"
 #include "comptoir/common/auth.h"
 #include "comptoir/common/config.h"
 #include "comptoir/common/deadline.h"
 #include "comptoir/common/event_consumer.h"
+#include "comptoir/common/grpc_channel.h"
 #include "comptoir/common/grpc_server.h"
 #include "comptoir/common/log.h"
 #include "comptoir/common/outbox.h"
 #include "comptoir/common/pg_pool.h"
 #include "comptoir/common/redis_pool.h"
 #include "comptoir/common/service_main.h"
+#include "courier_directory.h"
 #include "delivery_grpc.h"
 #include "geo.h"
 #include "order_events.h"
@@ -39,23 +45,24 @@ using namespace comptoir;  // NOLINT: composition root
 int Serve(common::EnvConfig& env, const std::string& pg_url) {
   common::GrpcServerOptions server_options =
       common::GrpcServerOptionsFromEnv(env, "delivery", "127.0.0.1:50055", "127.0.0.1:9105");
-  common::PgPoolOptions pg_options;
-  pg_options.url = pg_url;
-  pg_options.size = static_cast<std::size_t>(env.Int("PG_POOL_SIZE", 8, 1, 256));
-  pg_options.statements = delivery::PgSlotRepository::Statements();
+  common::PgPoolOptions pg_options =
+      common::PgPoolOptionsFromEnv(env, pg_url, delivery::PgSlotRepository::Statements());
   for (auto* statements :
        {&delivery::PgZoneRepository::Statements, &delivery::PgRoundRepository::Statements,
         &delivery::PgCommuneDirectory::Statements}) {
     for (common::PreparedStatement& s : (*statements)()) pg_options.statements.push_back(s);
   }
-  common::RedisPoolOptions redis_options;
-  redis_options.url = env.String("REDIS_URL", "redis://127.0.0.1:6379/0");
+  common::RedisPoolOptions redis_options = common::RedisPoolOptionsFromEnv(env);
   // Great-circle distance times a detour factor, at an average speed: rural roads by default.
   const delivery::routing::HaversineTravelModel travel(
       {.detour_factor = env.Int("ROAD_DETOUR_PERCENT", 130, 100, 300) / 100.0,
        .average_speed_kmh = static_cast<double>(env.Int("ROAD_SPEED_KMH", 50, 5, 130))});
   const common::TokenVerifier verifier = common::TokenVerifier::FromEnv(env);
   const std::string internal_credential = env.Required("INTERNAL_CREDENTIAL");
+  // Accounts answers which users are couriers (AccountsInternal/CheckRoles).
+  const std::string accounts_address = env.String("ACCOUNTS_GRPC", "");
+  const std::shared_ptr<grpc::ChannelCredentials> peer_credentials =
+      common::ClientChannelCredentialsFromEnv(env);
   env.ExitIfInvalid("comptoir-delivery");
 
   // Slots are local times of Europe/Paris: without tzdata they would silently be UTC.
@@ -73,7 +80,18 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
   delivery::PgCommuneDirectory communes(pg);
   delivery::ZoneService zones(zone_repository, communes, slots);
   delivery::PgRoundRepository round_repository(pg);
-  delivery::RoundService rounds(round_repository, zone_repository, travel, calendar->zone());
+  std::unique_ptr<delivery::GrpcCourierDirectory> couriers;
+  if (accounts_address.empty()) {
+    LOG_WARN("ACCOUNTS_GRPC not set: the couriers of a planning are not checked against accounts");
+  } else {
+    couriers = std::make_unique<delivery::GrpcCourierDirectory>(
+        accounts::v1::AccountsInternal::NewStub(
+            grpc::CreateChannel(accounts_address, peer_credentials)),
+        internal_credential);
+  }
+  delivery::RoundService rounds(
+      round_repository, zone_repository, travel, calendar->zone(), [] { return absl::Now(); },
+      couriers.get());
 
   delivery::CommuneCentreGeocoder geocoder(communes);
   const delivery::OrderEventHandler order_handler(geocoder, calendar->zone());
@@ -93,14 +111,16 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
   relay_options.stream = "events:delivery";
   common::OutboxRelay relay(pg, redis, relay_options);
 
-  server_options.readiness = [&pg] {
-    return pg.Ping(common::DeadlineIn(std::chrono::milliseconds(1000)));
-  };
+  server_options.readiness = common::DatabaseReadiness(pg);
   common::GrpcServer server(server_options);
   delivery::DeliveryGrpc public_grpc(slots, zones, rounds, verifier, server);
   delivery::DeliveryInternalGrpc internal_grpc(slots, internal_credential, server);
   server.AddService(&public_grpc);
   server.AddService(&internal_grpc);
+  // Accounts calls it for "export my data" and "erase my account" (ACCOUNT_DATA_PEERS).
+  delivery::DeliveryAccountData account_data(rounds);
+  common::AccountDataGrpc account_data_grpc("delivery", account_data, internal_credential, server);
+  server.AddService(&account_data_grpc);
   shop_events.Start();
   order_events.Start();
   relay.Start();

@@ -68,6 +68,9 @@ absl::Status OrderEventHandler::Handle(const common::StreamEvent& event, pqxx::w
           .postal_code = order.delivery_postal_code(),
           .commune_insee = order.delivery_commune_insee(),
           .commune_name = located->commune_name,
+          // Links the job to the account for export and erasure; anything else is ignored.
+          .customer_user_id =
+              common::LooksLikeUuid(order.customer_user_id()) ? order.customer_user_id() : "",
           .customer_name = order.customer_name(),
           .customer_phone = order.customer_phone()};
   for (const orders::v1::OrderLineSnapshot& line : order.lines()) {

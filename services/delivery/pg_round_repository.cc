@@ -147,10 +147,11 @@ void UpsertJob(pqxx::work& tx, const Job& job, int64_t source_version) {
   const pqxx::result r = tx.exec_params(
       "INSERT INTO delivery.jobs (order_id, order_number, shop_id, status, day, window_start, "
       "window_end, latitude, longitude, address, postal_code, commune_insee, commune_name, "
-      "customer_name, customer_phone, source_version) VALUES ($1::uuid, $2, $3::uuid, "
-      "'pending', $4::date, $5::timestamptz, $6::timestamptz, $7::float8, $8::float8, $9, $10, "
-      "$11, $12, $13, $14, $15) "
+      "customer_name, customer_phone, source_version, customer_user_id) VALUES ($1::uuid, $2, "
+      "$3::uuid, 'pending', $4::date, $5::timestamptz, $6::timestamptz, $7::float8, $8::float8, "
+      "$9, $10, $11, $12, $13, $14, $15, NULLIF($16, '')::uuid) "
       "ON CONFLICT (order_id) DO UPDATE SET order_number = EXCLUDED.order_number, "
+      "customer_user_id = COALESCE(EXCLUDED.customer_user_id, delivery.jobs.customer_user_id), "
       "address = EXCLUDED.address, postal_code = EXCLUDED.postal_code, "
       "customer_name = EXCLUDED.customer_name, customer_phone = EXCLUDED.customer_phone, "
       "source_version = EXCLUDED.source_version, update_time = now() "
@@ -159,7 +160,7 @@ void UpsertJob(pqxx::work& tx, const Job& job, int64_t source_version) {
       job.order_id, job.order_number, job.shop_id, IsoDate(job.day), TimeText(job.window_start),
       TimeText(job.window_end), Coordinate(job.point.latitude), Coordinate(job.point.longitude),
       job.address, job.postal_code, job.commune_insee, job.commune_name, job.customer_name,
-      job.customer_phone, source_version);
+      job.customer_phone, source_version, job.customer_user_id);
   if (r.empty()) return;  // older snapshot, or cancelled meanwhile
   tx.exec_params("DELETE FROM delivery.job_lines WHERE order_id = $1::uuid", job.order_id);
   for (size_t i = 0; i < job.lines.size(); ++i) {
@@ -190,6 +191,14 @@ std::vector<common::PreparedStatement> PgRoundRepository::Statements() {
        absl::StrCat("SELECT ", kJobColumns,
                     " FROM delivery.jobs j WHERE j.shop_id = $1::uuid AND j.day = $2::date "
                     "AND j.status = 'pending' ORDER BY j.window_start, j.order_id LIMIT 1000")},
+      {"dlv_jobs_of_customer",
+       absl::StrCat("SELECT ", kJobColumns,
+                    " FROM delivery.jobs j WHERE j.customer_user_id = $1::uuid "
+                    "ORDER BY j.window_start DESC, j.order_id LIMIT 1000")},
+      {"dlv_anonymise_customer",
+       "UPDATE delivery.jobs SET customer_name = 'Compte supprimé', customer_phone = '', "
+       "address = '', update_time = now() WHERE customer_user_id = $1::uuid AND "
+       "(customer_name <> 'Compte supprimé' OR customer_phone <> '' OR address <> '')"},
       {"dlv_job_lines",
        "SELECT order_id::text, name, quantity, sale_unit FROM delivery.job_lines "
        "WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, position"},
@@ -213,6 +222,29 @@ std::vector<common::PreparedStatement> PgRoundRepository::Statements() {
                     " FROM delivery.rounds r LEFT JOIN delivery.shops s ON s.id = r.depot_shop_id "
                     "WHERE r.courier_user_id = $1::uuid AND r.day = $2::date "
                     "ORDER BY r.departure_time, r.id LIMIT 50")},
+      {"dlv_all_rounds_of_courier",
+       absl::StrCat("SELECT ", kRoundColumns,
+                    " FROM delivery.rounds r LEFT JOIN delivery.shops s ON s.id = r.depot_shop_id "
+                    "WHERE r.courier_user_id = $1::uuid "
+                    "ORDER BY r.day DESC, r.departure_time DESC, r.id LIMIT 1000")},
+      // A round is started once a stop was picked up, delivered or failed.
+      {"dlv_unstarted_rounds",
+       absl::StrCat("SELECT ", kRoundColumns,
+                    " FROM delivery.rounds r LEFT JOIN delivery.shops s ON s.id = r.depot_shop_id "
+                    "WHERE r.depot_shop_id = $1::uuid AND r.day = $2::date AND NOT EXISTS "
+                    "(SELECT 1 FROM delivery.stops t WHERE t.round_id = r.id "
+                    "AND t.status IN ('picked_up', 'delivered', 'failed')) "
+                    "ORDER BY r.departure_time, r.id LIMIT 100")},
+      {"dlv_delete_unstarted_stops",
+       "DELETE FROM delivery.stops WHERE round_id = $1::uuid "
+       "AND status IN ('planned', 'cancelled') RETURNING order_id::text, status"},
+      {"dlv_unplan_job",
+       "UPDATE delivery.jobs SET status = 'pending', update_time = now() "
+       "WHERE order_id = $1::uuid AND status = 'planned'"},
+      {"dlv_round_has_stops", "SELECT 1 FROM delivery.stops WHERE round_id = $1::uuid LIMIT 1"},
+      {"dlv_delete_round",
+       "DELETE FROM delivery.rounds WHERE id = $1::uuid AND depot_shop_id = $2::uuid "
+       "AND day = $3::date RETURNING id"},
       {"dlv_round_stops",
        absl::StrCat("SELECT ", kStopColumns, ", ", kJobColumns,
                     " FROM delivery.stops t JOIN delivery.jobs j ON j.order_id = t.order_id "
@@ -247,11 +279,41 @@ absl::StatusOr<std::vector<Job>> PgRoundRepository::JobsToPlan(const std::string
       });
 }
 
-absl::StatusOr<std::vector<RoundRecord>> PgRoundRepository::SaveRounds(
-    const std::string& depot_shop_id, absl::CivilDay day, routing::GeoPoint depot,
-    const std::string& planned_by, const std::vector<NewRound>& rounds, Deadline deadline) {
+absl::StatusOr<std::vector<RoundRecord>> PgRoundRepository::UnstartedRounds(
+    const std::string& shop_id, absl::CivilDay day, Deadline deadline) {
   return pool_.Run<std::vector<RoundRecord>>(
       deadline, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<RoundRecord>> {
+        std::vector<RoundRecord> rounds;
+        for (const pqxx::row& row :
+             tx.exec_prepared("dlv_unstarted_rounds", shop_id, IsoDate(day))) {
+          rounds.push_back(RowToRound(row));
+        }
+        LoadStops(tx, rounds);
+        return rounds;
+      });
+}
+
+absl::StatusOr<std::vector<RoundRecord>> PgRoundRepository::SaveRounds(
+    const std::string& depot_shop_id, absl::CivilDay day, routing::GeoPoint depot,
+    const std::string& planned_by, const std::vector<std::string>& replaced,
+    const std::vector<NewRound>& rounds, Deadline deadline) {
+  return pool_.Run<std::vector<RoundRecord>>(
+      deadline, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<RoundRecord>> {
+        for (const std::string& round_id : replaced) {
+          // Only stops no courier touched go: a stop picked up meanwhile stays, and then the
+          // round is not removable. Deleting locks each stop row, so a concurrent pick-up
+          // either commits first (seen here) or finds the stop gone (and is refused).
+          for (const pqxx::row& row : tx.exec_prepared("dlv_delete_unstarted_stops", round_id)) {
+            if (row[1].as<std::string>() == "planned") {
+              tx.exec_prepared("dlv_unplan_job", row[0].as<std::string>());
+            }
+          }
+          if (!tx.exec_prepared("dlv_round_has_stops", round_id).empty() ||
+              tx.exec_prepared("dlv_delete_round", round_id, depot_shop_id, IsoDate(day)).empty()) {
+            return absl::AbortedError(
+                "a round of this day was started or planned again meanwhile: plan again");
+          }
+        }
         std::vector<std::string> ids;
         for (const NewRound& round : rounds) {
           const pqxx::result r = tx.exec_prepared(
@@ -311,6 +373,30 @@ absl::StatusOr<std::pair<StopRecord, std::string>> PgRoundRepository::GetStop(
     Result result{RowToStop(r[0]), r[0][21].as<std::string>()};
     LoadLines(tx, {&result.first.job});
     return result;
+  });
+}
+
+absl::StatusOr<PersonalData> PgRoundRepository::PersonalDataOf(const std::string& user_id,
+                                                               Deadline deadline) {
+  return pool_.Run<PersonalData>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<PersonalData> {
+    PersonalData data;
+    for (const pqxx::row& row : tx.exec_prepared("dlv_jobs_of_customer", user_id)) {
+      data.deliveries.push_back(RowToJob(row, 0));
+    }
+    std::vector<Job*> jobs;
+    for (Job& job : data.deliveries) jobs.push_back(&job);
+    LoadLines(tx, jobs);
+    for (const pqxx::row& row : tx.exec_prepared("dlv_all_rounds_of_courier", user_id)) {
+      data.rounds.push_back(RowToRound(row));
+    }
+    return data;
+  });
+}
+
+absl::Status PgRoundRepository::AnonymiseCustomer(const std::string& user_id, Deadline deadline) {
+  return pool_.RunStatus(deadline, [&](pqxx::work& tx) -> absl::Status {
+    tx.exec_prepared("dlv_anonymise_customer", user_id);
+    return absl::OkStatus();
   });
 }
 

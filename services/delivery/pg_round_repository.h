@@ -26,9 +26,13 @@ class PgRoundRepository final : public RoundRepository {
 
   absl::StatusOr<std::vector<Job>> JobsToPlan(const std::string& shop_id, absl::CivilDay day,
                                               Deadline deadline) override;
+  absl::StatusOr<std::vector<RoundRecord>> UnstartedRounds(const std::string& shop_id,
+                                                           absl::CivilDay day,
+                                                           Deadline deadline) override;
   absl::StatusOr<std::vector<RoundRecord>> SaveRounds(const std::string& depot_shop_id,
                                                       absl::CivilDay day, routing::GeoPoint depot,
                                                       const std::string& planned_by,
+                                                      const std::vector<std::string>& replaced,
                                                       const std::vector<NewRound>& rounds,
                                                       Deadline deadline) override;
   absl::StatusOr<RoundRecord> GetRound(const std::string& round_id, Deadline deadline) override;
@@ -37,6 +41,9 @@ class PgRoundRepository final : public RoundRepository {
                                                            Deadline deadline) override;
   absl::StatusOr<std::pair<StopRecord, std::string>> GetStop(const std::string& stop_id,
                                                              Deadline deadline) override;
+  absl::StatusOr<PersonalData> PersonalDataOf(const std::string& user_id,
+                                              Deadline deadline) override;
+  absl::Status AnonymiseCustomer(const std::string& user_id, Deadline deadline) override;
   absl::StatusOr<StopRecord> TransitionStop(const std::string& stop_id, StopStatus from,
                                             StopStatus to, const std::string& reason,
                                             const std::vector<common::OutboxEvent>& events,

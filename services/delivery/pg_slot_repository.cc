@@ -27,6 +27,12 @@ SlotTemplate RowToTemplate(const pqxx::row& row) {
 
 const char* KindText(SlotKind kind) { return kind == SlotKind::kPickup ? "pickup" : "delivery"; }
 
+absl::CivilDay DayOf(const pqxx::field& field) {
+  absl::CivilDay day;
+  ParseIsoDate(field.as<std::string>(), &day);  // PostgreSQL's ISO output
+  return day;
+}
+
 }  // namespace
 
 std::vector<common::PreparedStatement> PgSlotRepository::Statements() {
@@ -71,6 +77,35 @@ std::vector<common::PreparedStatement> PgSlotRepository::Statements() {
       {"dlv_give_place",
        "UPDATE delivery.slot_counters SET booked = booked - 1 "
        "WHERE template_id = $1::uuid AND day = $2::date AND booked > 0"},
+      // Bookings take the shop's closure lock shared (they do not wait for each other), a
+      // new closure exclusive: it waits for bookings in flight, and later bookings see it.
+      {"dlv_lock_closures_shared",
+       "SELECT pg_advisory_xact_lock_shared(hashtextextended('dlv-closures:' || $1, 0))"},
+      {"dlv_lock_closures",
+       "SELECT pg_advisory_xact_lock(hashtextextended('dlv-closures:' || $1, 0))"},
+      {"dlv_day_closed",
+       "SELECT 1 FROM delivery.slot_closures c JOIN delivery.slot_templates t ON t.id = $3::uuid "
+       "WHERE c.shop_id = $1::uuid AND $2::date BETWEEN c.first_day AND c.last_day "
+       "AND ((t.kind = 'pickup' AND c.pickup) OR (t.kind = 'delivery' AND c.delivery)) LIMIT 1"},
+      {"dlv_list_closures",
+       "SELECT id::text, first_day::text, last_day::text, pickup, delivery, reason "
+       "FROM delivery.slot_closures WHERE shop_id = $1::uuid AND last_day >= $2::date "
+       "ORDER BY first_day, id LIMIT 1000"},
+      {"dlv_count_closures",
+       "SELECT count(*) FROM delivery.slot_closures "
+       "WHERE shop_id = $1::uuid AND last_day >= $2::date"},
+      {"dlv_insert_closure",
+       "INSERT INTO delivery.slot_closures (shop_id, first_day, last_day, pickup, delivery, "
+       "reason) VALUES ($1::uuid, $2::date, $3::date, $4, $5, $6) RETURNING id::text"},
+      {"dlv_delete_closure",
+       "DELETE FROM delivery.slot_closures WHERE shop_id = $1::uuid AND id = $2::uuid "
+       "RETURNING id"},
+      {"dlv_bookings_closed",
+       "SELECT b.order_id::text, b.template_id::text, t.kind, b.day::text "
+       "FROM delivery.slot_bookings b JOIN delivery.slot_templates t ON t.id = b.template_id "
+       "WHERE b.shop_id = $1::uuid AND b.status = 'booked' AND b.day BETWEEN $2::date AND "
+       "$3::date AND ((t.kind = 'pickup' AND $4) OR (t.kind = 'delivery' AND $5)) "
+       "ORDER BY b.day, b.order_id LIMIT $6"},
       {"dlv_booked",
        "SELECT template_id::text, day::text, booked FROM delivery.slot_counters "
        "WHERE template_id = ANY($1::uuid[]) AND day BETWEEN $2::date AND $3::date "
@@ -120,6 +155,7 @@ absl::StatusOr<BookingOutcome> PgSlotRepository::Book(const BookingRequest& requ
                                                       Deadline deadline) {
   const std::string day = IsoDate(request.day);
   return pool_.Run<BookingOutcome>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<BookingOutcome> {
+    tx.exec_prepared("dlv_lock_closures_shared", request.shop_id);
     // The counter row must exist before the booking that references it; inserting
     // nothing means the template is not an active one of this shop (or the row exists).
     tx.exec_prepared("dlv_ensure_counter", request.template_id, day, request.shop_id);
@@ -141,7 +177,11 @@ absl::StatusOr<BookingOutcome> PgSlotRepository::Book(const BookingRequest& requ
       }
       return BookingOutcome::kAlreadyBooked;
     }
-    // Returning an error rolls the booking row back with the transaction.
+    // Returning an error rolls the booking row back with the transaction. A retry of a
+    // booking made before the closure was answered above: it keeps its place.
+    if (!tx.exec_prepared("dlv_day_closed", request.shop_id, day, request.template_id).empty()) {
+      return absl::FailedPreconditionError("La boutique est fermée ce jour-là.");
+    }
     if (tx.exec_prepared("dlv_take_place", request.template_id, day).empty()) {
       return absl::ResourceExhaustedError("Ce créneau est complet.");
     }
@@ -166,6 +206,64 @@ absl::StatusOr<bool> PgSlotRepository::Release(const std::string& order_id, Dead
     tx.exec_prepared("dlv_give_place", released[0][0].as<std::string>(),
                      released[0][1].as<std::string>());
     return true;
+  });
+}
+
+absl::StatusOr<std::vector<Closure>> PgSlotRepository::ListClosures(const std::string& shop_id,
+                                                                    absl::CivilDay from,
+                                                                    Deadline deadline) {
+  return pool_.Run<std::vector<Closure>>(
+      deadline, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<Closure>> {
+        std::vector<Closure> out;
+        for (const pqxx::row& row : tx.exec_prepared("dlv_list_closures", shop_id, IsoDate(from))) {
+          out.push_back({.id = row[0].as<std::string>(),
+                         .first = DayOf(row[1]),
+                         .last = DayOf(row[2]),
+                         .pickup = row[3].as<bool>(),
+                         .delivery = row[4].as<bool>(),
+                         .reason = row[5].as<std::string>()});
+        }
+        return out;
+      });
+}
+
+absl::StatusOr<std::pair<Closure, std::vector<HeldBooking>>> PgSlotRepository::AddClosure(
+    const std::string& shop_id, const Closure& closure, absl::CivilDay today, int max_open,
+    int max_affected, Deadline deadline) {
+  using Result = std::pair<Closure, std::vector<HeldBooking>>;
+  return pool_.Run<Result>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<Result> {
+    // Also serialises closures of one shop, so the count below cannot be raced past.
+    tx.exec_prepared("dlv_lock_closures", shop_id);
+    if (tx.exec_prepared("dlv_count_closures", shop_id, IsoDate(today))[0][0].as<int>() >=
+        max_open) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("at most ", max_open, " closures a shop: delete one first"));
+    }
+    Result result{closure, {}};
+    result.first.id = tx.exec_prepared("dlv_insert_closure", shop_id, IsoDate(closure.first),
+                                       IsoDate(closure.last), closure.pickup, closure.delivery,
+                                       closure.reason)[0][0]
+                          .as<std::string>();
+    for (const pqxx::row& row :
+         tx.exec_prepared("dlv_bookings_closed", shop_id, IsoDate(closure.first),
+                          IsoDate(closure.last), closure.pickup, closure.delivery, max_affected)) {
+      result.second.push_back(
+          {.order_id = row[0].as<std::string>(),
+           .template_id = row[1].as<std::string>(),
+           .kind = row[2].as<std::string>() == "pickup" ? SlotKind::kPickup : SlotKind::kDelivery,
+           .day = DayOf(row[3])});
+    }
+    return result;
+  });
+}
+
+absl::Status PgSlotRepository::DeleteClosure(const std::string& shop_id,
+                                             const std::string& closure_id, Deadline deadline) {
+  return pool_.RunStatus(deadline, [&](pqxx::work& tx) -> absl::Status {
+    if (tx.exec_prepared("dlv_delete_closure", shop_id, closure_id).empty()) {
+      return absl::NotFoundError("no such closure in this shop");
+    }
+    return absl::OkStatus();
   });
 }
 

@@ -3,7 +3,9 @@
 // SlotRepository on PostgreSQL (schema `delivery`, see migrations/). Capacity is enforced by a
 // conditional UPDATE on the dated slot's counter row (booked < capacity), which row-locks it:
 // concurrent bookings of one slot queue on that row and the check is re-evaluated on the
-// committed value. Thread-safe (the pool is).
+// committed value. Closures and bookings of a shop meet on a transaction-level advisory lock
+// (shared for bookings, exclusive for a new closure), so a closure's report of the bookings
+// on its days misses none. Thread-safe (the pool is).
 
 #include <string>
 #include <vector>
@@ -36,6 +38,13 @@ class PgSlotRepository final : public SlotRepository {
   absl::StatusOr<std::optional<std::string>> HeldSlot(const std::string& order_id,
                                                       Deadline deadline) override;
   absl::StatusOr<bool> Release(const std::string& order_id, Deadline deadline) override;
+  absl::StatusOr<std::vector<Closure>> ListClosures(const std::string& shop_id, absl::CivilDay from,
+                                                    Deadline deadline) override;
+  absl::StatusOr<std::pair<Closure, std::vector<HeldBooking>>> AddClosure(
+      const std::string& shop_id, const Closure& closure, absl::CivilDay today, int max_open,
+      int max_affected, Deadline deadline) override;
+  absl::Status DeleteClosure(const std::string& shop_id, const std::string& closure_id,
+                             Deadline deadline) override;
   absl::StatusOr<std::map<std::string, int>> Booked(const std::vector<std::string>& template_ids,
                                                     absl::CivilDay first, absl::CivilDay last,
                                                     Deadline deadline) override;

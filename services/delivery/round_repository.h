@@ -39,6 +39,7 @@ struct Job {
   std::string postal_code{};
   std::string commune_insee{};
   std::string commune_name{};
+  std::string customer_user_id{};  // who ordered; empty for jobs older than the column
   std::string customer_name{};
   std::string customer_phone{};
   std::vector<HandOverLine> lines{};
@@ -80,6 +81,12 @@ struct NewRound {
   std::vector<std::pair<std::string, absl::Time>> stops{};  // (order id, eta)
 };
 
+// What delivery holds on one person, for "export my data".
+struct PersonalData {
+  std::vector<Job> deliveries{};      // as a customer, newest first
+  std::vector<RoundRecord> rounds{};  // as a courier, newest first; stops not loaded
+};
+
 class RoundRepository {
  public:
   virtual ~RoundRepository() = default;
@@ -87,11 +94,19 @@ class RoundRepository {
   // Jobs of the shop on that local day still to plan (status pending), by window start.
   virtual absl::StatusOr<std::vector<Job>> JobsToPlan(const std::string& shop_id,
                                                       absl::CivilDay day, Deadline deadline) = 0;
-  // Stores the rounds and moves their jobs to `planned`, all or nothing. Aborted when a job
-  // is no longer pending (cancelled, or planned by a concurrent request): plan again.
+  // Rounds of the depot shop on that day that no courier has started (every stop still
+  // planned or cancelled), with their stops: a new planning of the day replaces them.
+  virtual absl::StatusOr<std::vector<RoundRecord>> UnstartedRounds(const std::string& shop_id,
+                                                                   absl::CivilDay day,
+                                                                   Deadline deadline) = 0;
+  // Removes the `replaced` rounds (their planned jobs go back to pending), then stores the
+  // new rounds and moves their jobs to `planned`, all or nothing. Aborted when a replaced
+  // round was started or replaced meanwhile, or a job is no longer pending (cancelled, or
+  // planned by a concurrent request): plan again.
   virtual absl::StatusOr<std::vector<RoundRecord>> SaveRounds(
       const std::string& depot_shop_id, absl::CivilDay day, routing::GeoPoint depot,
-      const std::string& planned_by, const std::vector<NewRound>& rounds, Deadline deadline) = 0;
+      const std::string& planned_by, const std::vector<std::string>& replaced,
+      const std::vector<NewRound>& rounds, Deadline deadline) = 0;
   // NotFound when there is no such round.
   virtual absl::StatusOr<RoundRecord> GetRound(const std::string& round_id, Deadline deadline) = 0;
   virtual absl::StatusOr<std::vector<RoundRecord>> RoundsOfCourier(
@@ -99,6 +114,12 @@ class RoundRepository {
   // The stop and its round's courier. NotFound when there is no such stop.
   virtual absl::StatusOr<std::pair<StopRecord, std::string>> GetStop(const std::string& stop_id,
                                                                      Deadline deadline) = 0;
+  // At most 1000 deliveries and 1000 rounds.
+  virtual absl::StatusOr<PersonalData> PersonalDataOf(const std::string& user_id,
+                                                      Deadline deadline) = 0;
+  // Removes the customer's name, phone and street address from their jobs; the jobs stay
+  // (commune, window, status) for the records. Idempotent.
+  virtual absl::Status AnonymiseCustomer(const std::string& user_id, Deadline deadline) = 0;
   // Moves the stop (and its job) from `from` to `to` with `reason`, and records `events` in
   // the outbox, in one transaction. Aborted when the stop is no longer in `from`.
   virtual absl::StatusOr<StopRecord> TransitionStop(const std::string& stop_id, StopStatus from,

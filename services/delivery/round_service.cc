@@ -1,6 +1,7 @@
 #include "round_service.h"
 
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -89,6 +90,20 @@ absl::StatusOr<RoundsPlanned> RoundService::Plan(const common::Caller& caller,
   }
   RETURN_IF_ERROR(v.ToStatus());
   RETURN_IF_ERROR(common::RequireShopMember(caller, input.depot_shop));
+  if (couriers_ != nullptr) {
+    std::vector<std::string> ids;
+    for (const CourierVehicle& c : input.couriers) ids.push_back(c.courier_id);
+    ASSIGN_OR_RETURN(std::vector<std::string> holders, couriers_->Couriers(ids, deadline));
+    const std::set<std::string> couriers(holders.begin(), holders.end());
+    common::Violations not_couriers;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (couriers.count(ids[i]) == 0) {
+        not_couriers.Add(absl::StrCat("couriers[", i, "].courier_user_id"),
+                         "is not a courier account");
+      }
+    }
+    RETURN_IF_ERROR(not_couriers.ToStatus());
+  }
 
   routing::GeoPoint depot;
   std::string depot_name;
@@ -102,7 +117,18 @@ absl::StatusOr<RoundsPlanned> RoundService::Plan(const common::Caller& caller,
     }
     depot = *shop->point;
   }
+  // Planning a day again replaces the rounds no courier has started (their jobs are planned
+  // anew with the pending ones); started rounds and their jobs stay as they are.
+  ASSIGN_OR_RETURN(std::vector<RoundRecord> unstarted,
+                   rounds_.UnstartedRounds(input.depot_shop, day, deadline));
   ASSIGN_OR_RETURN(std::vector<Job> jobs, rounds_.JobsToPlan(input.depot_shop, day, deadline));
+  RoundsPlanned planned;
+  for (const RoundRecord& round : unstarted) {
+    planned.replaced_round_ids.push_back(round.id);
+    for (const StopRecord& stop : round.stops) {
+      if (stop.status == StopStatus::kPlanned) jobs.push_back(stop.job);
+    }
+  }
 
   PlanRequest request{.depot = depot,
                       .day_start = absl::FromCivil(absl::CivilSecond(day), zone_),
@@ -129,10 +155,10 @@ absl::StatusOr<RoundsPlanned> RoundService::Plan(const common::Caller& caller,
     for (const PlannedStop& stop : round.stops) stored.stops.emplace_back(stop.job_id, stop.eta);
     new_rounds.push_back(std::move(stored));
   }
-  RoundsPlanned planned;
-  if (!new_rounds.empty()) {
-    ASSIGN_OR_RETURN(planned.rounds, rounds_.SaveRounds(input.depot_shop, day, depot,
-                                                        caller.user_id, new_rounds, deadline));
+  if (!new_rounds.empty() || !planned.replaced_round_ids.empty()) {
+    ASSIGN_OR_RETURN(planned.rounds,
+                     rounds_.SaveRounds(input.depot_shop, day, depot, caller.user_id,
+                                        planned.replaced_round_ids, new_rounds, deadline));
   }
   for (const UnassignedJob& u : plan.unassigned) {
     planned.unassigned.push_back(
@@ -234,6 +260,17 @@ absl::StatusOr<StopRecord> RoundService::UpdateStop(const common::Caller& caller
   return rounds_.TransitionStop(stop.id, stop.status, *next,
                                 action == StopAction::kFail ? reason : std::string(), events,
                                 deadline);
+}
+
+absl::StatusOr<PersonalData> RoundService::ExportAccountData(const std::string& user_id,
+                                                             Deadline deadline) {
+  if (!common::LooksLikeUuid(user_id)) return common::InvalidField("user_id", "must be a UUID");
+  return rounds_.PersonalDataOf(user_id, deadline);
+}
+
+absl::Status RoundService::EraseAccountData(const std::string& user_id, Deadline deadline) {
+  if (!common::LooksLikeUuid(user_id)) return common::InvalidField("user_id", "must be a UUID");
+  return rounds_.AnonymiseCustomer(user_id, deadline);
 }
 
 }  // namespace comptoir::delivery

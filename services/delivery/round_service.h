@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "comptoir/common/auth.h"
+#include "courier_directory.h"
 #include "round_planner.h"
 #include "round_repository.h"
 #include "zone_repository.h"
@@ -38,6 +39,7 @@ struct UnplannedJob {
 struct RoundsPlanned {
   std::vector<RoundRecord> rounds{};
   std::vector<UnplannedJob> unassigned{};
+  std::vector<std::string> replaced_round_ids{};  // earlier rounds of the day, not started
 };
 
 struct RoadSheetDocument {
@@ -57,12 +59,23 @@ class RoundService {
   static constexpr int kMaxCouriers = 50;
   static constexpr int kMaxBudgetMs = 2000;
 
+  // With `couriers`, a planning assigns only accounts that hold the courier role; without
+  // (no accounts service configured), the ids given are trusted.
   RoundService(
       RoundRepository& rounds, ZoneRepository& shops, const routing::TravelModel& travel,
-      absl::TimeZone zone, std::function<absl::Time()> now = [] { return absl::Now(); })
-      : rounds_(rounds), shops_(shops), planner_(travel), zone_(zone), now_(std::move(now)) {}
+      absl::TimeZone zone, std::function<absl::Time()> now = [] { return absl::Now(); },
+      CourierDirectory* couriers = nullptr)
+      : rounds_(rounds),
+        shops_(shops),
+        planner_(travel),
+        zone_(zone),
+        now_(std::move(now)),
+        couriers_(couriers) {}
 
-  // Members of the depot shop and region admins.
+  // Members of the depot shop and region admins; a courier who is not a member cannot plan.
+  // Every courier given must be a courier account (field violations name the others).
+  // Planning a day again replaces its rounds not started yet (no stop picked up, delivered or
+  // failed) and keeps the started ones with their jobs.
   absl::StatusOr<RoundsPlanned> Plan(const common::Caller& caller, const PlanRoundsInput& input,
                                      Deadline deadline);
   // The round's courier, the depot shop's members, region admins.
@@ -80,6 +93,14 @@ class RoundService {
                                         StopAction action, const std::string& reason,
                                         Deadline deadline);
 
+  // Internal (accounts, for "export my data"; the caller checked the internal credential): the
+  // deliveries made to the user and the rounds they drove.
+  absl::StatusOr<PersonalData> ExportAccountData(const std::string& user_id, Deadline deadline);
+  // Internal (accounts, for "erase my account"): the user's name, phone and address leave
+  // their delivery jobs; rounds keep the courier's id, which no longer names anyone once the
+  // account is erased. Idempotent.
+  absl::Status EraseAccountData(const std::string& user_id, Deadline deadline);
+
  private:
   absl::Status CanRead(const common::Caller& caller, const RoundRecord& round) const;
 
@@ -88,6 +109,7 @@ class RoundService {
   RoundPlanner planner_;
   absl::TimeZone zone_;
   std::function<absl::Time()> now_;
+  CourierDirectory* const couriers_;
 };
 
 }  // namespace comptoir::delivery

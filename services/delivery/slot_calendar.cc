@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "comptoir/common/status.h"
+#include "comptoir/common/utf8.h"
 
 namespace comptoir::delivery {
 namespace {
@@ -103,17 +104,24 @@ absl::Status ValidateTemplates(const std::vector<SlotTemplate>& templates) {
   return v.ToStatus();
 }
 
-absl::Status ValidateClosures(const std::vector<Closure>& closures) {
+absl::Status ValidateClosure(const Closure& closure, absl::CivilDay today,
+                             const std::string& field) {
   common::Violations v;
-  constexpr size_t kMaxClosures = 100;
-  if (closures.size() > kMaxClosures) v.Add("closures", "at most 100 closures");
-  for (size_t i = 0; i < closures.size() && i < kMaxClosures; ++i) {
-    const Closure& c = closures[i];
-    const std::string at = absl::StrCat("closures[", i, "].");
-    if (c.last < c.first) v.Add(at + "last_day", "must not be before first_day");
-    if (c.last - c.first > 366) v.Add(at + "last_day", "a closure lasts at most a year");
-    if (!c.pickup && !c.delivery) v.Add(at + "kinds", "must close pickup, delivery or both");
-    if (c.reason.size() > 200) v.Add(at + "reason", "at most 200 bytes");
+  if (closure.last < closure.first) {
+    v.Add(field + ".last_date", "must not be before first_date");
+  } else if (closure.last - closure.first >= kMaxClosureDays) {
+    v.Add(field + ".last_date", absl::StrCat("a closure lasts at most ", kMaxClosureDays, " days"));
+  }
+  if (closure.first < today) v.Add(field + ".first_date", "must not be in the past");
+  if (closure.first - today > kMaxClosureLeadDays) {
+    v.Add(field + ".first_date", "must be within two years");
+  }
+  if (!closure.pickup && !closure.delivery) {
+    v.Add(field + ".pickup", "close pickup, delivery or both");
+  }
+  const int reason_length = common::PrintableLength(closure.reason);
+  if (reason_length < 0 || reason_length > 200) {
+    v.Add(field + ".reason", "must be text of at most 200 characters");
   }
   return v.ToStatus();
 }

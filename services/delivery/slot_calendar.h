@@ -36,6 +36,7 @@ struct SlotTemplate {
 
 // Days (local, inclusive) when the shop takes no slot of the given kinds.
 struct Closure {
+  std::string id{};  // UUID once stored
   absl::CivilDay first{};
   absl::CivilDay last{};
   bool pickup = true;
@@ -62,7 +63,13 @@ absl::Status ParseSlotId(const std::string& slot_id, std::string* template_id, a
 // Every field of every template checked, with field paths "slot_templates[i].field";
 // overlapping templates of the same kind and weekday are refused too.
 absl::Status ValidateTemplates(const std::vector<SlotTemplate>& templates);
-absl::Status ValidateClosures(const std::vector<Closure>& closures);
+// One closure as a shop member gives it, on local day `today`: it must not end in the past,
+// start within kMaxClosureLeadDays, last at most kMaxClosureDays, close at least one kind;
+// field paths "<field>.first_date" ...
+inline constexpr int kMaxClosureDays = 366;
+inline constexpr int kMaxClosureLeadDays = 731;
+absl::Status ValidateClosure(const Closure& closure, absl::CivilDay today,
+                             const std::string& field);
 
 class SlotCalendar {
  public:

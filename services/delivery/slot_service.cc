@@ -37,10 +37,11 @@ absl::StatusOr<std::vector<SlotAvailability>> SlotService::ListSlots(const std::
   }
   const absl::Time now = now_();
   const absl::Time start = std::max(from, now);
-  // TODO(issue 7): exceptional closures are validated and applied by the calendar but not
-  // stored yet; pass the shop's closures here once they are.
+  ASSIGN_OR_RETURN(
+      const std::vector<Closure> closures,
+      repository_.ListClosures(shop_id, absl::ToCivilDay(start, calendar_.zone()) - 1, deadline));
   const std::vector<Slot> slots =
-      calendar_.Open(templates, /*closures=*/{}, now, start, start + absl::Hours(24 * days));
+      calendar_.Open(templates, closures, now, start, start + absl::Hours(24 * days));
   std::vector<SlotAvailability> out;
   if (slots.empty()) return out;
   std::vector<std::string> ids;
@@ -75,7 +76,9 @@ absl::StatusOr<BookingResult> SlotService::BookSlot(const std::string& order_id,
   }
   RETURN_IF_ERROR(v.ToStatus());
   ASSIGN_OR_RETURN(SlotTemplate tmpl, repository_.GetTemplate(shop_id, template_id, deadline));
-  absl::StatusOr<Slot> bookable = calendar_.Bookable(tmpl, day, /*closures=*/{}, now_());
+  ASSIGN_OR_RETURN(const std::vector<Closure> closures,
+                   repository_.ListClosures(shop_id, day, deadline));
+  absl::StatusOr<Slot> bookable = calendar_.Bookable(tmpl, day, closures, now_());
   if (!bookable.ok()) {
     // A retry of a booking made before the cut-off must still hear "already booked", or
     // the orders saga would compensate an order that does hold its place.
@@ -102,13 +105,43 @@ absl::StatusOr<BookingResult> SlotService::BookSlot(const std::string& order_id,
   return BookingResult{.slot = std::move(slot), .outcome = outcome};
 }
 
+absl::StatusOr<std::vector<Closure>> SlotService::ListClosures(const std::string& shop_id,
+                                                               Deadline deadline) {
+  if (!LooksLikeUuid(shop_id)) return common::InvalidField("shop", "must be a shop id (UUID)");
+  return repository_.ListClosures(shop_id, absl::ToCivilDay(now_(), calendar_.zone()), deadline);
+}
+
+absl::StatusOr<ClosureCreated> SlotService::CreateClosure(const common::Caller& caller,
+                                                          const std::string& shop_id,
+                                                          const Closure& closure,
+                                                          Deadline deadline) {
+  if (!LooksLikeUuid(shop_id)) return common::InvalidField("shop", "must be a shop id (UUID)");
+  RETURN_IF_ERROR(common::RequireShopMember(caller, shop_id));
+  const absl::CivilDay today = absl::ToCivilDay(now_(), calendar_.zone());
+  RETURN_IF_ERROR(ValidateClosure(closure, today, "closure"));
+  ASSIGN_OR_RETURN(auto stored, repository_.AddClosure(shop_id, closure, today, kMaxClosures,
+                                                       kMaxReportedBookings, deadline));
+  return ClosureCreated{.closure = std::move(stored.first), .affected = std::move(stored.second)};
+}
+
+absl::Status SlotService::DeleteClosure(const common::Caller& caller, const std::string& shop_id,
+                                        const std::string& closure_id, Deadline deadline) {
+  common::Violations v;
+  if (!LooksLikeUuid(shop_id)) v.Add("shop", "must be a shop id (UUID)");
+  if (!LooksLikeUuid(closure_id)) v.Add("closure", "must be a closure id (UUID)");
+  RETURN_IF_ERROR(v.ToStatus());
+  RETURN_IF_ERROR(common::RequireShopMember(caller, shop_id));
+  return repository_.DeleteClosure(shop_id, closure_id, deadline);
+}
+
 absl::StatusOr<std::optional<SlotService::PickupRules>> SlotService::LoadPickupRules(
     const std::string& shop_id, Deadline deadline) {
   if (shops_ == nullptr) return std::optional<PickupRules>();
   ASSIGN_OR_RETURN(std::optional<DeliveryShop> shop, shops_->FindShop(shop_id, deadline));
   if (!shop.has_value()) return std::optional<PickupRules>();
   PickupRules rules{.preparation_minutes = shop->preparation_minutes};
-  if (!rules.hours.ParseFromString(shop->opening_hours)) rules.hours.Clear();
+  // Unreadable hours count as none given (the shops service validated what it sent).
+  rules.hours = common::OpeningHoursFromBytes(shop->opening_hours).value_or(common::OpeningHours{});
   return std::optional<PickupRules>(std::move(rules));
 }
 

@@ -14,7 +14,7 @@
 #include "absl/time/time.h"
 #include "comptoir/common/auth.h"
 #include "comptoir/common/ids.h"
-#include "comptoir/shops/v1/hours.pb.h"
+#include "comptoir/common/opening_hours.h"
 #include "slot_calendar.h"
 #include "slot_repository.h"
 #include "zone_repository.h"
@@ -31,8 +31,17 @@ struct BookingResult {
   BookingOutcome outcome = BookingOutcome::kBooked;
 };
 
+// A closure as stored, with the bookings it leaves on its days for the shop to handle.
+struct ClosureCreated {
+  Closure closure{};
+  std::vector<HeldBooking> affected{};
+};
+
 class SlotService {
  public:
+  static constexpr int kMaxClosures = 100;           // not yet ended, per shop
+  static constexpr int kMaxReportedBookings = 1000;  // in one closure's report
+
   // With `shops`, pickup slots also respect each shop's opening hours and preparation time
   // (see pickup_hours.h); without, templates alone decide.
   SlotService(
@@ -56,17 +65,26 @@ class SlotService {
                                                           std::optional<SlotKind> kind,
                                                           absl::Time from, int days,
                                                           Deadline deadline);
+  // Public: the shop's closures not ended yet (shop-local today), soonest first.
+  absl::StatusOr<std::vector<Closure>> ListClosures(const std::string& shop_id, Deadline deadline);
+  // Shop members (and admins) only. Bookings already held on the closed days and kinds stay
+  // and are reported; listing and booking skip those days from now on.
+  absl::StatusOr<ClosureCreated> CreateClosure(const common::Caller& caller,
+                                               const std::string& shop_id, const Closure& closure,
+                                               Deadline deadline);
+  absl::Status DeleteClosure(const common::Caller& caller, const std::string& shop_id,
+                             const std::string& closure_id, Deadline deadline);
+
   // Internal (the caller has checked the internal credential). Idempotent by order id.
-  // FailedPrecondition (in French) when the slot is closed or its cut-off has passed,
+  // FailedPrecondition (in French) when the slot's day is closed or its cut-off has passed,
   // ResourceExhausted when full.
   absl::StatusOr<BookingResult> BookSlot(const std::string& order_id, const std::string& shop_id,
                                          const std::string& slot_id, Deadline deadline);
   absl::StatusOr<bool> ReleaseSlot(const std::string& order_id, Deadline deadline);
 
  private:
- private:
   struct PickupRules {
-    shops::v1::OpeningHours hours{};
+    common::OpeningHours hours{};
     int preparation_minutes = 0;
   };
   // The shop's hours and preparation time; nullopt without a directory or before the shop's

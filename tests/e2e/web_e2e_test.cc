@@ -90,8 +90,9 @@ class WebStack {
                            {"comptoir.shops.v1.ShopService"}));
     RETURN_IF_ERROR(
         Launch("catalogue", env_for("catalogue", {}), {"comptoir.catalogue.v1.CatalogueService"}));
-    RETURN_IF_ERROR(
-        Launch("delivery", env_for("delivery", {}), {"comptoir.delivery.v1.DeliveryService"}));
+    RETURN_IF_ERROR(Launch("delivery",
+                           env_for("delivery", {{"ACCOUNTS_GRPC", address_["accounts"]}}),
+                           {"comptoir.delivery.v1.DeliveryService"}));
     if (Executable(BinaryPath("comptoir-orders"))) {
       RETURN_IF_ERROR(Launch("orders",
                              env_for("orders", {{"CATALOGUE_GRPC", address_["catalogue"]},
@@ -110,7 +111,8 @@ class WebStack {
                                    {"RATE_LIMIT_ANONYMOUS_READS", "100000"},
                                    {"RATE_LIMIT_ACCOUNT_READS", "100000"},
                                    // Pages re-read what they just changed.
-                                   {"MICRO_CACHE_TTL", "0"}}));
+                                   {"MICRO_CACHE_TTL", "0"},
+                                   {"SHARED_CACHE_TTL", "0"}}));
     gateway_ = std::move(gateway.process);
     http_port_ = gateway.http_port;
     return absl::OkStatus();

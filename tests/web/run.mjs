@@ -9,7 +9,7 @@
 import { launch, Journey } from './lib/harness.mjs';
 import { missingMessages } from './lib/i18n_check.mjs';
 
-const JOURNEYS = ['budget', 'resident_order', 'csv_import', 'courier_round', 'admin_approve', 'accessibility', 'widget'];
+const JOURNEYS = ['budget', 'resident_order', 'csv_import', 'slot_closure', 'courier_round', 'admin_approve', 'accessibility', 'widget'];
 
 const base = (process.env.GATEWAY_URL || '').replace(/\/$/, '');
 if (!base || !process.env.COMPTOIR_ADMIN_EMAIL || !process.env.COMPTOIR_ADMIN_PASSWORD) {

@@ -4,7 +4,7 @@
 import { api, account, logout, reloadAccount, session, watch } from './api.js';
 import { t } from './i18n.js';
 import { announce, clear, field, h, showErrors } from './dom.js';
-import { hhmm, minutes, money, parseMoney, time, when } from './format.js';
+import { day, hhmm, minutes, money, parseMoney, time, when } from './format.js';
 import { authForms } from './auth.js';
 import { combobox } from './combobox.js';
 import { findCommunes } from './communes.js';
@@ -507,9 +507,56 @@ async function deliveryView(main, id) {
   const shop = await api('GET', `/v1/shops/${id}`);
   const zones = await api('GET', `/v1/shops/${id}/delivery-zones`).then((r) => r.zones || []).catch(() => null);
   const templates = await api('GET', `/v1/shops/${id}/slot-templates`).then((r) => r.slotTemplates || []).catch(() => []);
+  const closures = await api('GET', `/v1/shops/${id}/slot-closures`).then((r) => r.closures || []);
   clear(main, h('h1', {}, t('bo.delivery.title', { name: shop.name })), shopNav(shop, 'bo.nav.delivery'),
     zones === null ? h('p', { class: 'notice' }, t('bo.zones.unavailable')) : zonesForm(shop, zones),
-    slotsForm(shop, templates));
+    slotsForm(shop, templates), closuresForm(shop, closures, () => deliveryView(main, id)));
+}
+
+// Days without slots (holidays, a market elsewhere): listed with a button to reopen them, and
+// a form to close more. Bookings already made on newly closed days are shown, not cancelled.
+function closuresForm(shop, closures, reload) {
+  const range = (c) => (c.lastDate && c.lastDate !== c.firstDate ? t('bo.closure.range', { from: day(c.firstDate), to: day(c.lastDate) }) : day(c.firstDate));
+  const kinds = (c) => [c.pickup ? t('bo.slot.SLOT_KIND_PICKUP') : '', c.delivery ? t('bo.slot.SLOT_KIND_DELIVERY') : ''].filter(Boolean).join(' + ');
+  const list = closures.length
+    ? h('ul', { class: 'closures' }, closures.map((c) => h('li', {}, `${range(c)} — ${kinds(c)}${c.reason ? ` (${c.reason})` : ''} `,
+      h('button', { type: 'button', class: 'secondary', onclick: async () => {
+        await api('DELETE', `/v1/shops/${shop.id}/slot-closures/${c.id}`);
+        announce(t('bo.closure.reopened', { range: range(c) }));
+        reload();
+      } }, t('bo.closure.reopen', { range: range(c) })))))
+    : h('p', {}, t('bo.closures.none'));
+  const firstDate = h('input', { name: 'firstDate', type: 'date', required: true });
+  const lastDate = h('input', { name: 'lastDate', type: 'date' });
+  const reason = h('input', { name: 'reason', maxlength: '200' });
+  const pickup = h('input', { name: 'pickup', type: 'checkbox', checked: true });
+  const delivery = h('input', { name: 'delivery', type: 'checkbox', checked: true });
+  const affected = h('div', { role: 'status' });
+  const form = h('form', { 'aria-labelledby': 'titre-fermetures' }, h('h2', { id: 'titre-fermetures' }, t('bo.closures')),
+    list, h('p', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true }),
+    h('div', { class: 'row' }, field(t('bo.closure.first'), firstDate), field(t('bo.closure.last'), lastDate, { hint: t('bo.closure.last.hint') })),
+    field(t('bo.closure.reason'), reason),
+    h('fieldset', {}, h('legend', {}, t('bo.closure.kinds')),
+      h('label', {}, pickup, ` ${t('bo.slot.SLOT_KIND_PICKUP')}`), h('label', {}, delivery, ` ${t('bo.slot.SLOT_KIND_DELIVERY')}`)),
+    h('p', { class: 'row' }, h('button', { type: 'submit' }, t('bo.closure.add'))), affected);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const res = await api('POST', `/v1/shops/${shop.id}/slot-closures`, { body: {
+        firstDate: firstDate.value, lastDate: lastDate.value, reason: reason.value, pickup: pickup.checked, delivery: delivery.checked } });
+      showErrors(form, null);
+      const booked = res.affectedBookings || [];
+      announce(booked.length ? t('bo.closure.added', { n: booked.length }) : t('bo.closure.done'));
+      if (booked.length) {
+        affected.replaceChildren(h('p', { class: 'notice' }, t('bo.closure.added', { n: booked.length })));
+        return;  // the shopkeeper reads which orders to contact before the page reloads
+      }
+      reload();
+    } catch (err) {
+      showErrors(form, err);
+    }
+  });
+  return form;
 }
 
 function zonesForm(shop, zones) {

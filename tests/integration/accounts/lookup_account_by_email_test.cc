@@ -1,6 +1,8 @@
 // AccountsInternal/LookupAccountByEmail on a real gRPC server and PostgreSQL: the shops
 // service finds the account of a new staff member by e-mail address, case-insensitively;
-// nobody without the internal credential can, and erased accounts are not found.
+// nobody without the internal credential can, and erased accounts are not found. Also
+// AccountsInternal/CheckRoles, which the delivery service asks who of a planning's couriers
+// really are couriers.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -31,12 +33,8 @@ class LookupAccountByEmailTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(db_, ScratchDatabase::Create({.roles = {"accounts"}}));
-    ASSERT_OK(common::ApplyMigrations(db_->RoleUrl("accounts"), "accounts", Migrations()));
-    common::PgPoolOptions pg_options;
-    pg_options.url = db_->RoleUrl("accounts");
-    pg_options.size = 2;
-    pg_options.statements = PgAccountsRepository::Statements();
-    pool_ = std::make_unique<common::PgPool>(pg_options);
+    ASSERT_OK_AND_ASSIGN(
+        pool_, db_->MigratedPool("accounts", Migrations(), PgAccountsRepository::Statements(), 2));
     repository_ = std::make_unique<PgAccountsRepository>(*pool_);
     service_ =
         std::make_unique<AccountsService>(*repository_, hasher_, limiter_, peers_,
@@ -120,6 +118,31 @@ TEST_F(LookupAccountByEmailTest, RequiresTheInternalCredential) {
   EXPECT_EQ(Lookup("camille@example.fr", "guess", &response).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(response.user_id().empty());
+}
+
+TEST_F(LookupAccountByEmailTest, CheckRolesNamesOnlyLiveHoldersAndNeedsTheCredential) {
+  const std::string courier = Insert("livreur@example.fr");
+  const std::string resident = Insert("camille@example.fr");
+  const std::string erased = Insert("ancien@example.fr");
+  const auto soon = [] { return common::DeadlineIn(std::chrono::seconds(10)); };
+  ASSERT_OK(repository_->AddRole(courier, "courier", soon()));
+  ASSERT_OK(repository_->AddRole(erased, "courier", soon()));
+  ASSERT_OK(repository_->EraseAccount(erased, soon()));
+  v1::CheckRolesRequest request;
+  for (const std::string& id : {resident, courier, erased}) request.add_user_ids(id);
+  request.set_role("courier");
+  v1::CheckRolesResponse response;
+  {
+    grpc::ClientContext context;
+    EXPECT_EQ(stub_->CheckRoles(&context, request, &response).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  grpc::ClientContext context;
+  context.AddMetadata(common::kInternalCredentialHeader, kInternal);
+  const grpc::Status status = stub_->CheckRoles(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.holders_size(), 1);
+  EXPECT_EQ(response.holders(0), courier);
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "comptoir/common/deadline.h"
 #include "comptoir/common/migrations.h"
@@ -38,6 +40,8 @@ using google::protobuf::util::TimeUtil;
 
 constexpr char kShop[] = "6a4d1c70-0000-4000-8000-0000000000a1";
 constexpr char kCourier[] = "c0000000-0000-4000-8000-00000000000a";
+constexpr char kCourierB[] = "c0000000-0000-4000-8000-00000000000b";
+constexpr char kCustomer[] = "0b000000-0000-4000-8000-000000000001";
 
 Deadline Soon() { return common::DeadlineIn(std::chrono::seconds(30)); }
 
@@ -86,6 +90,7 @@ common::StreamEvent OrderEventOf(int i, orders::v1::OrderEvent::Kind kind, int64
   order->set_id(OrderId(i));
   order->set_number(absl::StrCat("CPT-2026-", 100000 + i));
   order->set_shop_id(kShop);
+  order->set_customer_user_id(kCustomer);
   order->set_customer_name("Camille Martin");
   order->set_customer_phone("+33612345678");
   order->set_fulfilment("delivery");
@@ -110,15 +115,11 @@ class RoundsStorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(db_, ScratchDatabase::Create({.roles = {"delivery"}}));
-    ASSERT_OK(common::ApplyMigrations(db_->RoleUrl("delivery"), "delivery", Migrations()));
-    common::PgPoolOptions options;
-    options.url = db_->RoleUrl("delivery");
-    options.size = 4;
-    options.statements = PgSlotRepository::Statements();
-    for (auto& s : PgZoneRepository::Statements()) options.statements.push_back(s);
-    for (auto& s : PgRoundRepository::Statements()) options.statements.push_back(s);
-    for (auto& s : PgCommuneDirectory::Statements()) options.statements.push_back(s);
-    pool_ = std::make_unique<common::PgPool>(options);
+    std::vector<common::PreparedStatement> statements = PgSlotRepository::Statements();
+    for (auto& s : PgZoneRepository::Statements()) statements.push_back(s);
+    for (auto& s : PgRoundRepository::Statements()) statements.push_back(s);
+    for (auto& s : PgCommuneDirectory::Statements()) statements.push_back(s);
+    ASSERT_OK_AND_ASSIGN(pool_, db_->MigratedPool("delivery", Migrations(), std::move(statements)));
     slot_repository_ = std::make_unique<PgSlotRepository>(*pool_);
     zone_repository_ = std::make_unique<PgZoneRepository>(*pool_);
     round_repository_ = std::make_unique<PgRoundRepository>(*pool_);
@@ -308,6 +309,68 @@ TEST_F(RoundsStorageTest, PlannedRoundListsStopsInOrderAndCompletingAStopPublish
   EXPECT_EQ(event.stop_id(), read.stops[0].id);
   EXPECT_EQ(event.round_id(), round.id);
   EXPECT_EQ(event.courier_user_id(), kCourier);
+}
+
+TEST_F(RoundsStorageTest, ReplanningReplacesRoundsNotStartedAndKeepsStartedOnes) {
+  ASSERT_OK(Apply(ShopEventOf(1, "active")));
+  const std::vector<std::string> communes = {"71105", "71150", "71169", "71074"};
+  for (size_t i = 0; i < communes.size(); ++i) {
+    ASSERT_OK(Apply(
+        OrderEventOf(static_cast<int>(i + 20), orders::v1::OrderEvent::ACCEPTED, 3, communes[i])));
+  }
+  const PlanRoundsInput input{.date = "2026-06-12",
+                              .depot_shop = kShop,
+                              .couriers = {{.courier_id = kCourier, .capacity = 2},
+                                           {.courier_id = kCourierB, .capacity = 2}},
+                              .time_budget_ms = 200};
+  ASSERT_OK_AND_ASSIGN(RoundsPlanned first, rounds_->Plan(Member(), input, Soon()));
+  ASSERT_EQ(first.rounds.size(), 2u);
+  const RoundRecord& started = first.rounds[0];
+  const common::Caller driver{
+      .user_id = started.courier_user_id, .roles = {common::kRoleCourier}, .shop_ids = {}};
+  ASSERT_OK(
+      rounds_->UpdateStop(driver, started.stops[0].id, StopAction::kPickUp, "", Soon()).status());
+
+  ASSERT_OK_AND_ASSIGN(RoundsPlanned second, rounds_->Plan(Member(), input, Soon()));
+  EXPECT_EQ(second.replaced_round_ids, std::vector<std::string>{first.rounds[1].id});
+  EXPECT_THAT(round_repository_->GetRound(first.rounds[1].id, Soon()).status(),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(RoundRecord kept, round_repository_->GetRound(started.id, Soon()));
+  ASSERT_EQ(kept.stops.size(), started.stops.size());
+  EXPECT_EQ(kept.stops[0].status, StopStatus::kPickedUp);
+  // The replaced round's jobs are planned again, and only them.
+  std::set<std::string> expected, replanned;
+  for (const StopRecord& stop : first.rounds[1].stops) expected.insert(stop.job.order_id);
+  for (const RoundRecord& round : second.rounds) {
+    for (const StopRecord& stop : round.stops) replanned.insert(stop.job.order_id);
+  }
+  for (const UnplannedJob& u : second.unassigned) replanned.insert(u.order_id);
+  EXPECT_EQ(replanned, expected);
+  // Nothing is left pending or twice in a live stop.
+  ASSERT_OK_AND_ASSIGN(auto pending,
+                       round_repository_->JobsToPlan(kShop, absl::CivilDay(2026, 6, 12), Soon()));
+  EXPECT_EQ(pending.size(), second.unassigned.size());
+}
+
+TEST_F(RoundsStorageTest, AccountDataExportsAndErasesTheCustomersDeliveries) {
+  ASSERT_OK(Apply(ShopEventOf(1, "active")));
+  ASSERT_OK(Apply(OrderEventOf(30, orders::v1::OrderEvent::ACCEPTED, 3)));
+  ASSERT_OK_AND_ASSIGN(PersonalData data, rounds_->ExportAccountData(kCustomer, Soon()));
+  ASSERT_EQ(data.deliveries.size(), 1u);
+  EXPECT_EQ(data.deliveries[0].customer_name, "Camille Martin");
+  EXPECT_EQ(data.deliveries[0].address, "30 rue de la Mairie");
+  ASSERT_EQ(data.deliveries[0].lines.size(), 1u);
+  ASSERT_OK(rounds_->EraseAccountData(kCustomer, Soon()));
+  ASSERT_OK(rounds_->EraseAccountData(kCustomer, Soon()));
+  ASSERT_OK_AND_ASSIGN(data, rounds_->ExportAccountData(kCustomer, Soon()));
+  ASSERT_EQ(data.deliveries.size(), 1u);
+  EXPECT_EQ(data.deliveries[0].customer_name, "Compte supprimé");
+  EXPECT_EQ(data.deliveries[0].customer_phone, "");
+  EXPECT_EQ(data.deliveries[0].address, "");
+  // The job stays plannable (commune point and window are kept).
+  ASSERT_OK_AND_ASSIGN(auto pending,
+                       round_repository_->JobsToPlan(kShop, absl::CivilDay(2026, 6, 12), Soon()));
+  EXPECT_EQ(pending.size(), 1u);
 }
 
 }  // namespace

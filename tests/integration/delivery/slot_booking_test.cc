@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_format.h"
@@ -37,12 +39,8 @@ class SlotBookingTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(db_, ScratchDatabase::Create({.roles = {"delivery"}}));
-    ASSERT_OK(common::ApplyMigrations(db_->RoleUrl("delivery"), "delivery", Migrations()));
-    common::PgPoolOptions options;
-    options.url = db_->RoleUrl("delivery");
-    options.size = 16;
-    options.statements = PgSlotRepository::Statements();
-    pool_ = std::make_unique<common::PgPool>(options);
+    ASSERT_OK_AND_ASSIGN(
+        pool_, db_->MigratedPool("delivery", Migrations(), PgSlotRepository::Statements(), 16));
     repository_ = std::make_unique<PgSlotRepository>(*pool_);
     ASSERT_OK_AND_ASSIGN(SlotCalendar calendar, SlotCalendar::ForParis());
     // Thursday 26 March 2026, 10:00 UTC.
@@ -155,6 +153,88 @@ TEST_F(SlotBookingTest, RefusesUnknownTemplateWrongDayAnotherSlotAndStrangers) {
   stranger.shop_ids = {"6a4d1c70-0000-4000-8000-000000000002"};
   EXPECT_THAT(service_->ReplaceTemplates(stranger, kShop, {}, Soon()),
               StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+// Closures (issue #7): stored per shop, and a closure racing with bookings of its day reports
+// every booking that got through; no booking gets through after it.
+TEST_F(SlotBookingTest, AClosureRacingWithBookingsReportsEveryBookingThatGotThrough) {
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::set<std::string> booked;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      auto result = service_->BookSlot(OrderId(i), kShop, slot_id_, Soon());
+      if (result.ok()) {
+        std::lock_guard lock(mu);
+        booked.insert(OrderId(i));
+      } else {
+        EXPECT_TRUE(absl::IsFailedPrecondition(result.status()) ||
+                    absl::IsResourceExhausted(result.status()))
+            << result.status();
+      }
+    });
+  }
+  const absl::CivilDay sunday(2026, 3, 29);
+  absl::StatusOr<ClosureCreated> created = service_->CreateClosure(
+      ShopOwner(), kShop,
+      {.first = sunday, .last = sunday, .pickup = true, .delivery = true, .reason = "Foire"},
+      Soon());
+  for (std::thread& t : threads) t.join();
+  ASSERT_OK(created.status());
+  std::set<std::string> reported;
+  for (const HeldBooking& b : created->affected) {
+    EXPECT_EQ(b.day, sunday);
+    EXPECT_EQ(b.kind, SlotKind::kDelivery);
+    reported.insert(b.order_id);
+  }
+  EXPECT_EQ(reported, booked);
+  // After the closure, the storage itself refuses the day (whatever the caller checked).
+  std::string template_id;
+  absl::CivilDay day;
+  ASSERT_OK(ParseSlotId(slot_id_, &template_id, &day));
+  EXPECT_THAT(
+      repository_->Book(
+          {.order_id = OrderId(99), .shop_id = kShop, .template_id = template_id, .day = day},
+          Soon()),
+      StatusIs(absl::StatusCode::kFailedPrecondition));
+  const absl::Time thursday =
+      absl::FromCivil(absl::CivilMinute(2026, 3, 26, 10, 0), absl::UTCTimeZone());
+  ASSERT_OK_AND_ASSIGN(auto slots, service_->ListSlots(kShop, std::nullopt, thursday, 7, Soon()));
+  EXPECT_TRUE(slots.empty());
+}
+
+TEST_F(SlotBookingTest, ClosuresAreListedUntilTheyEndAndDeletedOnlyInTheirShop) {
+  ASSERT_OK_AND_ASSIGN(ClosureCreated august,
+                       service_->CreateClosure(ShopOwner(), kShop,
+                                               {.first = absl::CivilDay(2026, 8, 1),
+                                                .last = absl::CivilDay(2026, 8, 20),
+                                                .pickup = true,
+                                                .delivery = false,
+                                                .reason = "Congés d'été"},
+                                               Soon()));
+  ASSERT_OK(service_
+                ->CreateClosure(ShopOwner(), kShop,
+                                {.first = absl::CivilDay(2026, 4, 6),
+                                 .last = absl::CivilDay(2026, 4, 6),
+                                 .reason = "Lundi de Pâques"},
+                                Soon())
+                .status());
+  ASSERT_OK_AND_ASSIGN(auto closures, service_->ListClosures(kShop, Soon()));
+  ASSERT_EQ(closures.size(), 2u);
+  EXPECT_EQ(closures[0].reason, "Lundi de Pâques");  // soonest first
+  EXPECT_EQ(closures[1].id, august.closure.id);
+  EXPECT_EQ(closures[1].last, absl::CivilDay(2026, 8, 20));
+  EXPECT_TRUE(closures[1].pickup);
+  EXPECT_FALSE(closures[1].delivery);
+  // Another shop's id does not reach it.
+  EXPECT_THAT(
+      repository_->DeleteClosure("6a4d1c70-0000-4000-8000-000000000002", august.closure.id, Soon()),
+      StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK(service_->DeleteClosure(ShopOwner(), kShop, august.closure.id, Soon()));
+  EXPECT_THAT(service_->DeleteClosure(ShopOwner(), kShop, august.closure.id, Soon()),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(closures, service_->ListClosures(kShop, Soon()));
+  EXPECT_EQ(closures.size(), 1u);
 }
 
 }  // namespace

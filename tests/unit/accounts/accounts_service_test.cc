@@ -199,6 +199,24 @@ TEST_F(AccountsServiceTest, OnlyAdminsGrantCourier) {
   EXPECT_THAT(repository_.Raw(resident.id).roles, Not(Contains("courier")));
 }
 
+TEST_F(AccountsServiceTest, HoldersOfRoleNamesOnlyLiveAccountsWithTheRole) {
+  Account courier = SignUp("livreur@example.fr");
+  Account resident = SignUp("camille@example.fr");
+  Account erased = SignUp("ancien@example.fr");
+  ASSERT_OK(service_.EnsureAdmin("admin@region.fr", kPassword, Soon()).status());
+  common::Caller as_admin = Verify(Login("admin@region.fr").access_token);
+  ASSERT_OK(service_.GrantCourier(as_admin, courier.id, Soon()).status());
+  ASSERT_OK(service_.GrantCourier(as_admin, erased.id, Soon()).status());
+  ASSERT_OK(service_.EraseMe(Verify(Login("ancien@example.fr").access_token), Soon()));
+  const std::string unknown = "0a000000-0000-4000-8000-0000000000ff";
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<std::string> holders,
+      service_.HoldersOfRole({resident.id, courier.id, erased.id, unknown}, "courier", Soon()));
+  EXPECT_THAT(holders, ElementsAre(courier.id));
+  EXPECT_THAT(service_.HoldersOfRole({"nope"}, "", Soon()), HasFieldViolation("user_ids[0]"));
+  EXPECT_THAT(service_.HoldersOfRole({}, "courier", Soon()), HasFieldViolation("user_ids"));
+}
+
 TEST_F(AccountsServiceTest, EnsureAdminIsIdempotentAndKeepsThePassword) {
   ASSERT_OK(service_.EnsureAdmin("admin@region.fr", kPassword, Soon()).status());
   ASSERT_OK_AND_ASSIGN(EnsureAdminResult again,

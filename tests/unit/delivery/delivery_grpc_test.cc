@@ -81,6 +81,17 @@ class DeliveryGrpcTest : public ::testing::Test {
     return request;
   }
 
+  void PutEveryEvening() {
+    v1::SlotTemplates stored;
+    ASSERT_TRUE(stub_->PutSlotTemplates(AsMemberOf(kShop).get(), EveryEvening(), &stored).ok());
+  }
+  static v1::ListSlotsRequest NextThreeDays() {
+    v1::ListSlotsRequest list;
+    list.set_shop(kShop);
+    list.set_days(3);
+    return list;
+  }
+
   const common::SigningKey key_ = common::GenerateSigningKey("test-key");
   FakeSlotRepository repository_;
   std::unique_ptr<SlotService> slots_;
@@ -117,11 +128,8 @@ TEST_F(DeliveryGrpcTest, ShopMembersSetTemplatesAndOthersAreTurnedAway) {
 }
 
 TEST_F(DeliveryGrpcTest, BookingNeedsTheInternalCredentialAndShowsInPlacesLeft) {
-  v1::SlotTemplates stored;
-  ASSERT_TRUE(stub_->PutSlotTemplates(AsMemberOf(kShop).get(), EveryEvening(), &stored).ok());
-  v1::ListSlotsRequest list;
-  list.set_shop(kShop);
-  list.set_days(3);
+  ASSERT_NO_FATAL_FAILURE(PutEveryEvening());
+  const v1::ListSlotsRequest list = NextThreeDays();
   v1::ListSlotsResponse slots;
   ASSERT_TRUE(stub_->ListSlots(Context().get(), list, &slots).ok());
   ASSERT_GE(slots.slots_size(), 2);
@@ -143,6 +151,59 @@ TEST_F(DeliveryGrpcTest, BookingNeedsTheInternalCredentialAndShowsInPlacesLeft) 
   v1::ListSlotsResponse after;
   ASSERT_TRUE(stub_->ListSlots(Context().get(), list, &after).ok());
   EXPECT_EQ(after.slots(0).remaining(), 3);
+}
+
+TEST_F(DeliveryGrpcTest, ClosuresOverGrpcReportHeldBookingsAndReadDatesStrictly) {
+  ASSERT_NO_FATAL_FAILURE(PutEveryEvening());
+  const v1::ListSlotsRequest list = NextThreeDays();
+  v1::ListSlotsResponse slots;
+  ASSERT_TRUE(stub_->ListSlots(Context().get(), list, &slots).ok());
+  ASSERT_GE(slots.slots_size(), 2);
+  const v1::Slot first = slots.slots(0);
+  v1::BookSlotRequest book;
+  book.set_order_id("0dd00000-0000-4000-8000-000000000001");
+  book.set_shop_id(kShop);
+  book.set_slot_id(first.id());
+  v1::BookSlotResponse booked;
+  auto internal = Context();
+  internal->AddMetadata(common::kInternalCredentialHeader, kCredential);
+  ASSERT_TRUE(internal_stub_->BookSlot(internal.get(), book, &booked).ok());
+
+  v1::CreateSlotClosureRequest create;
+  create.set_shop(kShop);
+  create.mutable_closure()->set_first_date("31/12/2026");
+  create.mutable_closure()->set_delivery(true);
+  v1::CreateSlotClosureResponse created;
+  EXPECT_EQ(stub_->CreateSlotClosure(AsMemberOf(kShop).get(), create, &created).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  create.mutable_closure()->set_first_date(first.date());
+  create.mutable_closure()->set_reason("Foire aux vins");
+  EXPECT_EQ(stub_->CreateSlotClosure(Context().get(), create, &created).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  ASSERT_TRUE(stub_->CreateSlotClosure(AsMemberOf(kShop).get(), create, &created).ok());
+  EXPECT_EQ(created.closure().last_date(), first.date());  // one day when no last date
+  ASSERT_EQ(created.affected_bookings_size(), 1);
+  EXPECT_EQ(created.affected_bookings(0).order_id(), book.order_id());
+  EXPECT_EQ(created.affected_bookings(0).slot_id(), first.id());
+  EXPECT_EQ(created.affected_bookings(0).kind(), v1::SLOT_KIND_DELIVERY);
+
+  v1::ListSlotsResponse after;
+  ASSERT_TRUE(stub_->ListSlots(Context().get(), list, &after).ok());
+  for (const v1::Slot& slot : after.slots()) EXPECT_NE(slot.date(), first.date());
+  v1::ListSlotClosuresRequest closures_request;
+  closures_request.set_shop(kShop);
+  v1::ListSlotClosuresResponse closures;
+  ASSERT_TRUE(stub_->ListSlotClosures(Context().get(), closures_request, &closures).ok());
+  ASSERT_EQ(closures.closures_size(), 1);
+  EXPECT_EQ(closures.closures(0).reason(), "Foire aux vins");
+
+  v1::DeleteSlotClosureRequest remove;
+  remove.set_shop(kShop);
+  remove.set_closure(created.closure().id());
+  google::protobuf::Empty empty;
+  ASSERT_TRUE(stub_->DeleteSlotClosure(AsMemberOf(kShop).get(), remove, &empty).ok());
+  EXPECT_EQ(stub_->DeleteSlotClosure(AsMemberOf(kShop).get(), remove, &empty).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace

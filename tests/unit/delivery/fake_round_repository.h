@@ -34,12 +34,32 @@ class FakeRoundRepository final : public RoundRepository {
     }
     return out;
   }
+  absl::StatusOr<std::vector<RoundRecord>> UnstartedRounds(const std::string& shop_id,
+                                                           absl::CivilDay day, Deadline) override {
+    std::lock_guard lock(mu_);
+    std::vector<RoundRecord> out;
+    for (const auto& [id, r] : rounds_) {
+      if (r.depot_shop_id == shop_id && r.day == day && !Started(r)) out.push_back(r);
+    }
+    return out;
+  }
   absl::StatusOr<std::vector<RoundRecord>> SaveRounds(const std::string& depot_shop_id,
                                                       absl::CivilDay day, routing::GeoPoint depot,
                                                       const std::string&,
+                                                      const std::vector<std::string>& replaced,
                                                       const std::vector<NewRound>& rounds,
                                                       Deadline) override {
     std::lock_guard lock(mu_);
+    // Not transactional: enough for the service's rules (PostgreSQL is tested apart).
+    for (const std::string& id : replaced) {
+      const auto it = rounds_.find(id);
+      if (it == rounds_.end() || Started(it->second)) return absl::AbortedError("round changed");
+      for (const StopRecord& stop : it->second.stops) {
+        Job& job = jobs_.at(stop.job.order_id);
+        if (job.status == "planned") job.status = "pending";
+      }
+      rounds_.erase(it);
+    }
     std::vector<RoundRecord> out;
     for (const NewRound& n : rounds) {
       RoundRecord r{.id = Id("30", ++next_),
@@ -87,6 +107,27 @@ class FakeRoundRepository final : public RoundRepository {
     if (stop == nullptr) return absl::NotFoundError("no stop");
     return std::make_pair(*stop, rounds_.at(stop->round_id).courier_user_id);
   }
+  absl::StatusOr<PersonalData> PersonalDataOf(const std::string& user_id, Deadline) override {
+    std::lock_guard lock(mu_);
+    PersonalData data;
+    for (const auto& [id, job] : jobs_) {
+      if (job.customer_user_id == user_id) data.deliveries.push_back(job);
+    }
+    for (const auto& [id, r] : rounds_) {
+      if (r.courier_user_id == user_id) data.rounds.push_back(r);
+    }
+    return data;
+  }
+  absl::Status AnonymiseCustomer(const std::string& user_id, Deadline) override {
+    std::lock_guard lock(mu_);
+    for (auto& [id, job] : jobs_) {
+      if (job.customer_user_id != user_id) continue;
+      job.customer_name = "Compte supprimé";
+      job.customer_phone.clear();
+      job.address.clear();
+    }
+    return absl::OkStatus();
+  }
   absl::StatusOr<StopRecord> TransitionStop(const std::string& stop_id, StopStatus from,
                                             StopStatus to, const std::string& reason,
                                             const std::vector<common::OutboxEvent>& events,
@@ -101,6 +142,15 @@ class FakeRoundRepository final : public RoundRepository {
   }
 
  private:
+  static bool Started(const RoundRecord& r) {
+    for (const StopRecord& s : r.stops) {
+      if (s.status == StopStatus::kPickedUp || s.status == StopStatus::kDelivered ||
+          s.status == StopStatus::kFailed) {
+        return true;
+      }
+    }
+    return false;
+  }
   static std::string Id(const char* prefix, int n) {
     return absl::StrCat(prefix, "000000-0000-4000-8000-", 100000000000 + n);
   }

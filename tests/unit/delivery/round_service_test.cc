@@ -8,6 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "comptoir/delivery/v1/events.pb.h"
@@ -102,9 +104,79 @@ TEST_F(RoundServiceTest, PlanServesEveryJobOnceWithinWindowsAndCapacities) {
     }
   }
   EXPECT_EQ(seen.size(), kVillages.size());
-  // Planned jobs are not planned twice.
+  // Planning again replaces the rounds not started: every job still served exactly once.
   ASSERT_OK_AND_ASSIGN(RoundsPlanned again, service_.Plan(Member(), Input(), Soon()));
-  EXPECT_TRUE(again.rounds.empty());
+  EXPECT_EQ(again.replaced_round_ids.size(), planned.rounds.size());
+  std::set<std::string> replanned;
+  for (const RoundRecord& round : again.rounds) {
+    for (const StopRecord& stop : round.stops) {
+      EXPECT_TRUE(replanned.insert(stop.job.order_id).second);
+    }
+  }
+  EXPECT_EQ(replanned, seen);
+  for (const std::string& id : again.replaced_round_ids) {
+    EXPECT_THAT(service_.GetRound(Member(), id, Soon()).status(),
+                StatusIs(absl::StatusCode::kNotFound));
+  }
+}
+
+TEST_F(RoundServiceTest, ReplanningKeepsStartedRoundsAndTheirJobsAndReplacesTheOthers) {
+  ASSERT_OK_AND_ASSIGN(RoundsPlanned planned, service_.Plan(Member(), Input(), Soon()));
+  ASSERT_EQ(planned.rounds.size(), 2u);
+  const RoundRecord& started = planned.rounds[0];
+  ASSERT_OK(service_
+                .UpdateStop(Courier(started.courier_user_id.c_str()), started.stops[0].id,
+                            StopAction::kPickUp, "", Soon())
+                .status());
+  std::set<std::string> kept_jobs;
+  for (const StopRecord& stop : started.stops) kept_jobs.insert(stop.job.order_id);
+  // A job arrives after the first planning.
+  repository_.AddJob({.order_id = "0dd00000-0000-4000-8000-000000000099",
+                      .order_number = "CPT-2026-000099",
+                      .shop_id = kShop,
+                      .day = absl::CivilDay(2026, 6, 12),
+                      .window_start = At(14),
+                      .window_end = At(16),
+                      .point = kVillages[0]});
+  ASSERT_OK_AND_ASSIGN(RoundsPlanned again, service_.Plan(Member(), Input(), Soon()));
+  EXPECT_THAT(again.replaced_round_ids, ::testing::ElementsAre(planned.rounds[1].id));
+  size_t stops = 0;
+  for (const RoundRecord& round : again.rounds) {
+    for (const StopRecord& stop : round.stops) {
+      EXPECT_EQ(kept_jobs.count(stop.job.order_id), 0u) << "a started round's job moved";
+      ++stops;
+    }
+  }
+  EXPECT_EQ(stops + again.unassigned.size(), kVillages.size() + 1 - kept_jobs.size());
+  ASSERT_OK_AND_ASSIGN(RoundRecord still, service_.GetRound(Member(), started.id, Soon()));
+  EXPECT_EQ(still.stops.size(), started.stops.size());
+}
+
+TEST_F(RoundServiceTest, AccountDataExportsACustomersDeliveriesAndErasureRemovesTheirIdentity) {
+  const std::string customer = "0b000000-0000-4000-8000-000000000001";
+  repository_.AddJob({.order_id = "0dd00000-0000-4000-8000-000000000077",
+                      .order_number = "CPT-2026-000077",
+                      .shop_id = kShop,
+                      .day = absl::CivilDay(2026, 6, 13),
+                      .address = "3 rue des Tilleuls",
+                      .customer_user_id = customer,
+                      .customer_name = "Camille Martin",
+                      .customer_phone = "0601020304"});
+  ASSERT_OK_AND_ASSIGN(PersonalData data, service_.ExportAccountData(customer, Soon()));
+  ASSERT_EQ(data.deliveries.size(), 1u);
+  EXPECT_EQ(data.deliveries[0].customer_phone, "0601020304");
+  ASSERT_OK(service_.EraseAccountData(customer, Soon()));
+  ASSERT_OK(service_.EraseAccountData(customer, Soon()));  // idempotent
+  ASSERT_OK_AND_ASSIGN(data, service_.ExportAccountData(customer, Soon()));
+  ASSERT_EQ(data.deliveries.size(), 1u);
+  EXPECT_EQ(data.deliveries[0].customer_phone, "");
+  EXPECT_EQ(data.deliveries[0].address, "");
+  EXPECT_NE(data.deliveries[0].customer_name, "Camille Martin");
+  EXPECT_THAT(service_.ExportAccountData("nope", Soon()).status(), HasFieldViolation("user_id"));
+  // A courier's rounds are part of their export.
+  ASSERT_OK(service_.Plan(Member(), Input(), Soon()).status());
+  ASSERT_OK_AND_ASSIGN(data, service_.ExportAccountData(kCourierA, Soon()));
+  EXPECT_EQ(data.rounds.size(), 1u);
 }
 
 TEST_F(RoundServiceTest, OnlyDepotMembersAndAdminsPlanAndInputIsValidated) {
@@ -121,6 +193,43 @@ TEST_F(RoundServiceTest, OnlyDepotMembersAndAdminsPlanAndInputIsValidated) {
   EXPECT_THAT(status, HasFieldViolation("couriers[2].capacity"));
   EXPECT_THAT(status, HasFieldViolation("couriers[2].courier_user_id"));
   EXPECT_THAT(status, HasFieldViolation("time_budget_ms"));
+}
+
+// Accounts as the planning sees it: who holds the courier role, or unreachable.
+class FakeCourierDirectory final : public CourierDirectory {
+ public:
+  absl::StatusOr<std::vector<std::string>> Couriers(const std::vector<std::string>& ids,
+                                                    common::Deadline) override {
+    if (unreachable) return absl::UnavailableError("accounts could not be reached");
+    std::vector<std::string> out;
+    for (const std::string& id : ids) {
+      if (couriers.count(id) > 0) out.push_back(id);
+    }
+    return out;
+  }
+  std::set<std::string> couriers;
+  bool unreachable = false;
+};
+
+TEST_F(RoundServiceTest, PlanningAssignsOnlyCourierAccountsAndACourierCannotPlan) {
+  FakeCourierDirectory directory;
+  directory.couriers = {kCourierA};
+  RoundService checked(
+      repository_, shops_, travel_, Paris(), [] { return At(7); }, &directory);
+  // kCourierB is a resident account: named, and nothing is planned.
+  const absl::Status status = checked.Plan(Member(), Input(), Soon()).status();
+  EXPECT_THAT(status, HasFieldViolation("couriers[1].courier_user_id"));
+  EXPECT_THAT(status, ::testing::Not(HasFieldViolation("couriers[0].courier_user_id")));
+  directory.unreachable = true;
+  EXPECT_THAT(checked.Plan(Member(), Input(), Soon()).status(),
+              StatusIs(absl::StatusCode::kUnavailable));
+  // A courier (not a member of the depot shop) cannot plan, even with real couriers.
+  directory.unreachable = false;
+  directory.couriers = {kCourierA, kCourierB};
+  EXPECT_THAT(checked.Plan(Courier(kCourierA), Input(), Soon()).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_OK_AND_ASSIGN(RoundsPlanned planned, checked.Plan(Member(), Input(), Soon()));
+  EXPECT_FALSE(planned.rounds.empty());
 }
 
 TEST_F(RoundServiceTest, ACourierSeesOnlyTheirOwnRounds) {

@@ -94,6 +94,87 @@ TEST_F(SlotServiceTest, BookingRequestsAreValidatedFieldByField) {
               HasFieldViolation("days"));
 }
 
+// Exceptional closures (issue #7).
+
+Closure FridayClosure(absl::CivilDay first, absl::CivilDay last) {
+  return {.first = first, .last = last, .pickup = false, .delivery = true, .reason = "Marché"};
+}
+
+TEST_F(SlotServiceTest, ClosedDaysOfferNoSlotAndRefuseNewBookingsButReportHeldOnes) {
+  ASSERT_OK_AND_ASSIGN(auto stored,
+                       service_->ReplaceTemplates(Member(), kShop, {Friday17To19()}, Soon()));
+  const std::string friday = stored[0].id + "/2026-03-27";
+  ASSERT_OK(service_->BookSlot(kOrder, kShop, friday, Soon()).status());
+  const absl::CivilDay day(2026, 3, 27);
+  ASSERT_OK_AND_ASSIGN(ClosureCreated created,
+                       service_->CreateClosure(Member(), kShop, FridayClosure(day, day), Soon()));
+  EXPECT_FALSE(created.closure.id.empty());
+  // The booking made before the closure stays, and the shop is told about it.
+  ASSERT_EQ(created.affected.size(), 1u);
+  EXPECT_EQ(created.affected[0].order_id, kOrder);
+  EXPECT_EQ(created.affected[0].day, day);
+  ASSERT_OK_AND_ASSIGN(auto slots, service_->ListSlots(kShop, std::nullopt, now_, 9, Soon()));
+  ASSERT_EQ(slots.size(), 1u);
+  EXPECT_EQ(slots[0].slot.day, absl::CivilDay(2026, 4, 3));
+  EXPECT_THAT(service_->BookSlot("0dd00000-0000-4000-8000-000000000002", kShop, friday, Soon()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // A retry of the booking held before the closure still hears "already booked".
+  ASSERT_OK_AND_ASSIGN(BookingResult retry, service_->BookSlot(kOrder, kShop, friday, Soon()));
+  EXPECT_EQ(retry.outcome, BookingOutcome::kAlreadyBooked);
+  // Reopening the day gives its slot back.
+  ASSERT_OK(service_->DeleteClosure(Member(), kShop, created.closure.id, Soon()));
+  ASSERT_OK_AND_ASSIGN(slots, service_->ListSlots(kShop, std::nullopt, now_, 9, Soon()));
+  EXPECT_EQ(slots.size(), 2u);
+}
+
+TEST_F(SlotServiceTest, ClosuresCloseOnlyTheirKind) {
+  ASSERT_OK_AND_ASSIGN(auto stored,
+                       service_->ReplaceTemplates(Member(), kShop, {Friday17To19()}, Soon()));
+  Closure pickup_only = FridayClosure(absl::CivilDay(2026, 3, 27), absl::CivilDay(2026, 4, 3));
+  pickup_only.pickup = true;
+  pickup_only.delivery = false;
+  ASSERT_OK(service_->CreateClosure(Member(), kShop, pickup_only, Soon()).status());
+  ASSERT_OK_AND_ASSIGN(auto slots, service_->ListSlots(kShop, std::nullopt, now_, 9, Soon()));
+  EXPECT_EQ(slots.size(), 2u);  // delivery slots stay open
+}
+
+TEST_F(SlotServiceTest, ClosuresAreForShopMembersAndValidated) {
+  const absl::CivilDay day(2026, 3, 27);
+  EXPECT_THAT(service_->CreateClosure({}, kShop, FridayClosure(day, day), Soon()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  common::Caller other = Member();
+  other.shop_ids = {"6a4d1c70-0000-4000-8000-000000000002"};
+  EXPECT_THAT(service_->CreateClosure(other, kShop, FridayClosure(day, day), Soon()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(service_->DeleteClosure(other, kShop, "c1000000-0000-4000-8000-100000000000", Soon()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  Closure bad = FridayClosure(absl::CivilDay(2026, 3, 20), absl::CivilDay(2027, 3, 30));
+  bad.delivery = false;
+  bad.reason = std::string(201, 'x');
+  const absl::Status status = service_->CreateClosure(Member(), kShop, bad, Soon()).status();
+  EXPECT_THAT(status, HasFieldViolation("closure.first_date"));  // in the past
+  EXPECT_THAT(status, HasFieldViolation("closure.last_date"));   // over a year
+  EXPECT_THAT(status, HasFieldViolation("closure.pickup"));      // closes nothing
+  EXPECT_THAT(status, HasFieldViolation("closure.reason"));
+  EXPECT_THAT(service_->CreateClosure(Member(), kShop,
+                                      FridayClosure(absl::CivilDay(2026, 4, 2), day), Soon()),
+              HasFieldViolation("closure.last_date"));
+  EXPECT_THAT(service_->DeleteClosure(Member(), kShop, "nope", Soon()),
+              HasFieldViolation("closure"));
+}
+
+TEST_F(SlotServiceTest, AShopHasAtMostAHundredOpenClosures) {
+  for (int i = 0; i < SlotService::kMaxClosures; ++i) {
+    const absl::CivilDay day = absl::CivilDay(2026, 4, 1) + i;
+    ASSERT_OK(service_->CreateClosure(Member(), kShop, FridayClosure(day, day), Soon()).status());
+  }
+  const absl::CivilDay later(2026, 12, 1);
+  EXPECT_THAT(service_->CreateClosure(Member(), kShop, FridayClosure(later, later), Soon()),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  ASSERT_OK_AND_ASSIGN(auto closures, service_->ListClosures(kShop, Soon()));
+  EXPECT_EQ(closures.size(), static_cast<size_t>(SlotService::kMaxClosures));
+}
+
 }  // namespace
 }  // namespace comptoir::delivery
 
@@ -139,7 +220,8 @@ TEST(PickupHoursTest, SlotsMustLieWithinOneOpeningRangeOfTheirDay) {
                         .capacity = 1},
                        day);
   };
-  const shops::v1::OpeningHours hours = MorningsAndAfternoons();
+  ASSERT_OK_AND_ASSIGN(const common::OpeningHours hours,
+                       common::ParseOpeningHours(MorningsAndAfternoons(), "hours"));
   const absl::CivilDay friday(2026, 3, 27);
   EXPECT_OK(PickupFits(slot(friday, 9 * 60, 10 * 60), hours, 30, now, calendar.zone()));
   // Across the lunch closure, on a Sunday, on Easter Monday: refused.
@@ -165,7 +247,8 @@ TEST(PickupHoursTest, PreparationTimeClosesSlotsThatStartTooSoon) {
                                 .end_minute = 660,
                                 .capacity = 1},
                                thursday);
-  const shops::v1::OpeningHours hours = MorningsAndAfternoons();
+  ASSERT_OK_AND_ASSIGN(const common::OpeningHours hours,
+                       common::ParseOpeningHours(MorningsAndAfternoons(), "hours"));
   EXPECT_OK(
       PickupFits(ten, hours, 60, ParisTime(absl::CivilMinute(2026, 3, 26, 9, 0)), calendar.zone()));
   EXPECT_FALSE(
