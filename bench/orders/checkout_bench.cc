@@ -75,6 +75,7 @@ class InProcessCatalogue final : public orders::Catalogue {
     return orders::ProductFacts{.id = p->id,
                                 .shop_id = p->shop_id,
                                 .shop_name = p->shop_name,
+                                .department_code = p->department_code,
                                 .sku = p->sku,
                                 .name = p->name,
                                 .sale_unit = p->sale_unit,

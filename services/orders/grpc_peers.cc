@@ -4,18 +4,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "comptoir/common/auth.h"
+#include "comptoir/common/internal_call.h"
 #include "comptoir/common/status.h"
 #include "order_proto.h"
 
 namespace comptoir::orders {
 namespace {
-
-void SetDeadline(grpc::ClientContext& context, common::Deadline deadline) {
-  // The caller's deadline, carried over from the steady clock to the wall clock gRPC wants.
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                           deadline - common::Deadline::clock::now()));
-}
 
 // Peers' answers that mean "try later" become Unavailable; their refusals keep their code
 // and words (they speak about the order: "not enough stock for product ...").
@@ -47,7 +41,7 @@ GrpcCatalogue::GrpcCatalogue(std::shared_ptr<grpc::Channel> channel,
 absl::StatusOr<ProductFacts> GrpcCatalogue::GetProduct(const std::string& product_id,
                                                        common::Deadline deadline) {
   grpc::ClientContext context;
-  SetDeadline(context, deadline);
+  common::SetCallDeadline(context, deadline);
   catalogue::v1::GetProductRequest request;
   request.set_product(product_id);
   catalogue::v1::Product p;
@@ -56,6 +50,7 @@ absl::StatusOr<ProductFacts> GrpcCatalogue::GetProduct(const std::string& produc
   return ProductFacts{.id = p.id(),
                       .shop_id = p.shop_id(),
                       .shop_name = p.shop_name(),
+                      .department_code = p.department_code(),
                       .sku = p.sku(),
                       .name = p.name(),
                       .sale_unit = p.sale_unit(),
@@ -69,8 +64,7 @@ absl::Status GrpcCatalogue::ReserveStock(const std::string& order_id,
                                          const std::vector<StockRequestLine>& lines,
                                          common::Deadline deadline) {
   grpc::ClientContext context;
-  SetDeadline(context, deadline);
-  context.AddMetadata(common::kInternalCredentialHeader, internal_credential_);
+  common::PrepareInternalCall(context, deadline, internal_credential_);
   catalogue::v1::ReserveStockRequest request;
   request.set_order_id(order_id);
   for (const StockRequestLine& l : lines) {
@@ -84,8 +78,7 @@ absl::Status GrpcCatalogue::ReserveStock(const std::string& order_id,
 
 absl::Status GrpcCatalogue::ReleaseStock(const std::string& order_id, common::Deadline deadline) {
   grpc::ClientContext context;
-  SetDeadline(context, deadline);
-  context.AddMetadata(common::kInternalCredentialHeader, internal_credential_);
+  common::PrepareInternalCall(context, deadline, internal_credential_);
   catalogue::v1::ReleaseStockRequest request;
   request.set_order_id(order_id);
   catalogue::v1::StockReservation response;
@@ -96,8 +89,7 @@ absl::Status GrpcCatalogue::ReleaseStock(const std::string& order_id, common::De
 
 absl::Status GrpcCatalogue::CommitStock(const std::string& order_id, common::Deadline deadline) {
   grpc::ClientContext context;
-  SetDeadline(context, deadline);
-  context.AddMetadata(common::kInternalCredentialHeader, internal_credential_);
+  common::PrepareInternalCall(context, deadline, internal_credential_);
   catalogue::v1::CommitStockRequest request;
   request.set_order_id(order_id);
   catalogue::v1::StockReservation response;
@@ -113,7 +105,7 @@ absl::StatusOr<int64_t> GrpcDelivery::QuoteFee(const std::string& shop_id,
                                                const std::string& commune_insee,
                                                int64_t basket_cents, common::Deadline deadline) {
   grpc::ClientContext context;
-  SetDeadline(context, deadline);
+  common::SetCallDeadline(context, deadline);
   delivery::v1::QuoteDeliveryRequest request;
   request.set_shop(shop_id);
   request.set_commune_insee(commune_insee);
@@ -133,8 +125,7 @@ absl::StatusOr<BookedSlot> GrpcDelivery::BookSlot(const std::string& order_id,
                                                   const std::string& slot_id,
                                                   common::Deadline deadline) {
   grpc::ClientContext context;
-  SetDeadline(context, deadline);
-  context.AddMetadata(common::kInternalCredentialHeader, internal_credential_);
+  common::PrepareInternalCall(context, deadline, internal_credential_);
   delivery::v1::BookSlotRequest request;
   request.set_order_id(order_id);
   request.set_shop_id(shop_id);
@@ -147,8 +138,7 @@ absl::StatusOr<BookedSlot> GrpcDelivery::BookSlot(const std::string& order_id,
 
 absl::Status GrpcDelivery::ReleaseSlot(const std::string& order_id, common::Deadline deadline) {
   grpc::ClientContext context;
-  SetDeadline(context, deadline);
-  context.AddMetadata(common::kInternalCredentialHeader, internal_credential_);
+  common::PrepareInternalCall(context, deadline, internal_credential_);
   delivery::v1::ReleaseSlotRequest request;
   request.set_order_id(order_id);
   delivery::v1::ReleaseSlotResponse response;

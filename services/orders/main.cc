@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "comptoir/common/account_data_grpc.h"
 #include "comptoir/common/auth.h"
 #include "comptoir/common/config.h"
 #include "comptoir/common/event_consumer.h"
@@ -34,12 +35,9 @@ using namespace comptoir;  // NOLINT: composition root
 int Serve(common::EnvConfig& env, const std::string& pg_url) {
   common::GrpcServerOptions server_options =
       common::GrpcServerOptionsFromEnv(env, "orders", "127.0.0.1:50054", "127.0.0.1:9104");
-  common::PgPoolOptions pg_options;
-  pg_options.url = pg_url;
-  pg_options.size = static_cast<std::size_t>(env.Int("PG_POOL_SIZE", 8, 1, 256));
-  pg_options.statements = orders::PgOrdersRepository::Statements();
-  common::RedisPoolOptions redis_options;
-  redis_options.url = env.String("REDIS_URL", "redis://127.0.0.1:6379/0");
+  common::PgPoolOptions pg_options =
+      common::PgPoolOptionsFromEnv(env, pg_url, orders::PgOrdersRepository::Statements());
+  common::RedisPoolOptions redis_options = common::RedisPoolOptionsFromEnv(env);
   const common::TokenVerifier verifier = common::TokenVerifier::FromEnv(env);
   const std::string internal_credential = env.Required("INTERNAL_CREDENTIAL");
   const std::string catalogue_address = env.String("CATALOGUE_GRPC", "127.0.0.1:50053");
@@ -86,12 +84,11 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
                                         orders::DeliveryEventHandler(service));
   orders::Reconciler reconciler(service, reconcile_interval);
 
-  server_options.readiness = [&pg] {
-    return pg.Ping(common::DeadlineIn(std::chrono::milliseconds(1000)));
-  };
+  server_options.readiness = common::DatabaseReadiness(pg);
   common::GrpcServer server(server_options);
   orders::OrdersGrpc orders_grpc(service, verifier, server, watch_redis, watch_options);
-  orders::AccountDataGrpc account_data_grpc(service, internal_credential, server);
+  orders::OrdersAccountData account_data(service);
+  common::AccountDataGrpc account_data_grpc("orders", account_data, internal_credential, server);
   server.AddService(&orders_grpc);
   server.AddService(&account_data_grpc);
   relay.Start();

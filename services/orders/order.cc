@@ -229,4 +229,21 @@ bool IsValidIdempotencyKey(std::string_view key) {
   return true;
 }
 
+std::vector<DayFigures> EveryDay(const std::vector<DayFigures>& days, absl::CivilDay first_day,
+                                 absl::CivilDay last_day) {
+  std::vector<DayFigures> out;
+  if (last_day < first_day) return out;
+  out.reserve(static_cast<std::size_t>(last_day - first_day + 1));
+  auto next = days.begin();
+  for (absl::CivilDay day = first_day; day <= last_day; ++day) {
+    while (next != days.end() && next->day < day) ++next;
+    if (next != days.end() && next->day == day) {
+      out.push_back(*next);
+    } else {
+      out.push_back({.day = day});
+    }
+  }
+  return out;
+}
+
 }  // namespace comptoir::orders

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
 namespace comptoir::orders {
@@ -107,6 +108,8 @@ struct Order {
   std::string checkout_id;
   std::string shop_id;
   std::string shop_name;
+  // Department of the shop's commune when the order was placed (regional figures).
+  std::string shop_department_code;
   std::string customer_user_id;
   std::string customer_name;
   std::string customer_phone;
@@ -132,6 +135,32 @@ struct Order {
   absl::Time create_time = absl::UnixEpoch();
   absl::Time update_time = absl::UnixEpoch();
 };
+
+// Orders placed on one Europe/Paris calendar day ("placed" meaning any status but pending
+// and failed), with their amounts.
+struct DayFigures {
+  absl::CivilDay day;
+  int64_t orders = 0;
+  int64_t total_cents = 0;
+  int64_t cancelled_or_rejected = 0;
+};
+
+struct DepartmentFigures {
+  std::string department_code;
+  int64_t orders = 0;
+  int64_t total_cents = 0;
+};
+
+// Days (ascending) and departments of the selling shops (most orders first).
+struct OrderFigures {
+  std::vector<DayFigures> days;
+  std::vector<DepartmentFigures> departments;
+};
+
+// The figures of `first_day` to `last_day` inclusive, one entry per day: days missing from
+// `days` (no orders) appear with zeros. Entries outside the period are dropped.
+std::vector<DayFigures> EveryDay(const std::vector<DayFigures>& days, absl::CivilDay first_day,
+                                 absl::CivilDay last_day);
 
 // Moves `order` to `to` (the caller checked the move with CheckTransition): status, reason,
 // payment state and the stock/slot work owed follow; returns the history entry to record.

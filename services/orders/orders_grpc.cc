@@ -354,6 +354,32 @@ grpc::ServerUnaryReactor* OrdersGrpc::ListShopOrders(grpc::CallbackServerContext
   });
 }
 
+grpc::ServerUnaryReactor* OrdersGrpc::GetOrderStats(grpc::CallbackServerContext* context,
+                                                    const v1::GetOrderStatsRequest* request,
+                                                    v1::OrderStats* response) {
+  return common::Offload(server_, context, [=, this](Deadline deadline) {
+    ASSIGN_OR_RETURN(common::Caller caller, common::CallerOf(*context, verifier_));
+    ASSIGN_OR_RETURN(OrderFigures figures,
+                     service_.RegionalFigures(caller, request->days(), deadline));
+    for (const DayFigures& d : figures.days) {
+      v1::DayOrderFigures* day = response->add_days();
+      day->set_date(absl::FormatCivilTime(d.day));
+      day->set_orders(d.orders);
+      day->set_total_cents(d.total_cents);
+      day->set_cancelled_or_rejected(d.cancelled_or_rejected);
+      response->set_orders(response->orders() + d.orders);
+      response->set_total_cents(response->total_cents() + d.total_cents);
+    }
+    for (const DepartmentFigures& d : figures.departments) {
+      v1::DepartmentOrderFigures* department = response->add_departments();
+      department->set_department_code(d.department_code);
+      department->set_orders(d.orders);
+      department->set_total_cents(d.total_cents);
+    }
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerWriteReactor<v1::ShopOrderEvent>* OrdersGrpc::WatchShopOrders(
     grpc::CallbackServerContext* context, const v1::WatchShopOrdersRequest* request) {
   absl::StatusOr<common::Caller> caller = common::CallerOf(*context, verifier_);
@@ -377,38 +403,27 @@ grpc::ServerWriteReactor<v1::ShopOrderEvent>* OrdersGrpc::WatchShopOrders(
   return new ShopOrdersWatch(watch_redis_, watch_, shop, request->after_event_id(), watchers_);
 }
 
-grpc::ServerUnaryReactor* AccountDataGrpc::ExportAccountData(
-    grpc::CallbackServerContext* context, const accounts::v1::AccountDataRequest* request,
-    accounts::v1::DataPart* response) {
-  return common::Offload(server_, context, [=, this](Deadline deadline) {
-    RETURN_IF_ERROR(common::RequireInternal(*context, internal_credential_));
-    ASSIGN_OR_RETURN(std::vector<Order> orders,
-                     service_.ExportAccountData(request->user_id(), deadline));
-    response->set_service("orders");
-    google::protobuf::ListValue* list =
-        (*response->mutable_data()->mutable_fields())["orders"].mutable_list_value();
-    google::protobuf::util::JsonPrintOptions print;
-    print.preserve_proto_field_names = true;
-    for (const Order& o : orders) {
-      v1::Order proto;
-      ToProto(o, &proto);
-      std::string json;
-      if (!google::protobuf::util::MessageToJsonString(proto, &json, print).ok() ||
-          !google::protobuf::util::JsonStringToMessage(json, list->add_values()).ok()) {
-        return absl::InternalError("an order could not be exported");
-      }
+absl::StatusOr<google::protobuf::Struct> OrdersAccountData::ExportAccountData(
+    const std::string& user_id, Deadline deadline) {
+  ASSIGN_OR_RETURN(std::vector<Order> orders, service_.ExportAccountData(user_id, deadline));
+  google::protobuf::Struct data;
+  google::protobuf::ListValue* list = (*data.mutable_fields())["orders"].mutable_list_value();
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  for (const Order& o : orders) {
+    v1::Order proto;
+    ToProto(o, &proto);
+    std::string json;
+    if (!google::protobuf::util::MessageToJsonString(proto, &json, print).ok() ||
+        !google::protobuf::util::JsonStringToMessage(json, list->add_values()).ok()) {
+      return absl::InternalError("an order could not be exported");
     }
-    return absl::OkStatus();
-  });
+  }
+  return data;
 }
 
-grpc::ServerUnaryReactor* AccountDataGrpc::EraseAccountData(
-    grpc::CallbackServerContext* context, const accounts::v1::AccountDataRequest* request,
-    google::protobuf::Empty*) {
-  return common::Offload(server_, context, [=, this](Deadline deadline) {
-    RETURN_IF_ERROR(common::RequireInternal(*context, internal_credential_));
-    return service_.EraseAccountData(request->user_id(), deadline);
-  });
+absl::Status OrdersAccountData::EraseAccountData(const std::string& user_id, Deadline deadline) {
+  return service_.EraseAccountData(user_id, deadline);
 }
 
 }  // namespace comptoir::orders

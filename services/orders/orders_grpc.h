@@ -7,7 +7,7 @@
 #include <atomic>
 #include <string>
 
-#include "comptoir/accounts/v1/accounts_internal.grpc.pb.h"
+#include "comptoir/common/account_data_grpc.h"
 #include "comptoir/common/auth.h"
 #include "comptoir/common/grpc_server.h"
 #include "comptoir/common/redis_pool.h"
@@ -69,6 +69,9 @@ class OrdersGrpc final : public v1::OrderService::CallbackService {
                                            v1::ListShopOrdersResponse* response) override;
   grpc::ServerWriteReactor<v1::ShopOrderEvent>* WatchShopOrders(
       grpc::CallbackServerContext* context, const v1::WatchShopOrdersRequest* request) override;
+  grpc::ServerUnaryReactor* GetOrderStats(grpc::CallbackServerContext* context,
+                                          const v1::GetOrderStatsRequest* request,
+                                          v1::OrderStats* response) override;
 
  private:
   grpc::ServerUnaryReactor* Change(grpc::CallbackServerContext* context, const std::string& order,
@@ -82,23 +85,18 @@ class OrdersGrpc final : public v1::OrderService::CallbackService {
   std::atomic<int> watchers_{0};
 };
 
-class AccountDataGrpc final : public accounts::v1::AccountDataInternal::CallbackService {
+// The resident's orders for "export my data" (as the public Order JSON, snake_case), and
+// their anonymisation for "erase my account"; served by common::AccountDataGrpc.
+class OrdersAccountData final : public common::AccountDataSource {
  public:
-  AccountDataGrpc(OrdersService& service, std::string internal_credential,
-                  common::GrpcServer& server)
-      : service_(service), internal_credential_(std::move(internal_credential)), server_(server) {}
+  explicit OrdersAccountData(OrdersService& service) : service_(service) {}
 
-  grpc::ServerUnaryReactor* ExportAccountData(grpc::CallbackServerContext* context,
-                                              const accounts::v1::AccountDataRequest* request,
-                                              accounts::v1::DataPart* response) override;
-  grpc::ServerUnaryReactor* EraseAccountData(grpc::CallbackServerContext* context,
-                                             const accounts::v1::AccountDataRequest* request,
-                                             google::protobuf::Empty* response) override;
+  absl::StatusOr<google::protobuf::Struct> ExportAccountData(const std::string& user_id,
+                                                             common::Deadline deadline) override;
+  absl::Status EraseAccountData(const std::string& user_id, common::Deadline deadline) override;
 
  private:
   OrdersService& service_;
-  const std::string internal_credential_;
-  common::GrpcServer& server_;
 };
 
 }  // namespace comptoir::orders

@@ -96,6 +96,10 @@ class OrdersRepository {
   // The resident's orders (with lines and history), newest first, at most `limit`.
   virtual absl::StatusOr<std::vector<Order>> OrdersOfCustomer(const std::string& user_id, int limit,
                                                               common::Deadline deadline) = 0;
+  // Orders placed from the start of `first_day` (Europe/Paris) on, by day and by department.
+  virtual absl::StatusOr<OrderFigures> FiguresSince(absl::CivilDay first_day,
+                                                    common::Deadline deadline) = 0;
+
   // Replaces the customer's name, phone and delivery address on all their orders (the orders
   // stay: they are legal records). Idempotent.
   virtual absl::Status AnonymiseCustomer(const std::string& user_id, common::Deadline deadline) = 0;

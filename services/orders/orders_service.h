@@ -130,6 +130,11 @@ class OrdersService {
                                                        common::Deadline deadline);
   absl::Status EraseAccountData(const std::string& user_id, common::Deadline deadline);
 
+  // Orders per day over the last `days` Paris calendar days (today included; 0 means 30,
+  // at most 366) and per department of the selling shop. Region admins only.
+  absl::StatusOr<OrderFigures> RegionalFigures(const common::Caller& caller, int days,
+                                               common::Deadline deadline);
+
  private:
   absl::StatusOr<CartView> BuildCart(const std::string& user_id, common::Deadline deadline);
   absl::StatusOr<std::vector<Order>> PriceOrders(const common::Caller& caller,

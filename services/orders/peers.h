@@ -20,6 +20,7 @@ struct ProductFacts {
   std::string id;
   std::string shop_id;
   std::string shop_name;
+  std::string department_code;  // of the shop's commune
   std::string sku;
   std::string name;
   std::string sale_unit;

@@ -198,9 +198,9 @@ std::vector<common::PreparedStatement> PgOrdersRepository::Statements() {
        "INSERT INTO orders.orders (number, checkout_id, shop_id, shop_name, customer_user_id, "
        "customer_name, customer_phone, status, fulfilment, slot_id, delivery_address, "
        "delivery_commune_insee, delivery_postal_code, items_cents, delivery_fee_cents, "
-       "total_cents, payment_method, payment_state) VALUES ($1, $2::uuid, $3::uuid, $4, "
-       "$5::uuid, $6, $7, 'pending', $8, $9, $10, $11, $12, $13::bigint, $14::bigint, "
-       "$15::bigint, $16, 'due') RETURNING id::text, " MICROS("create_time")},
+       "total_cents, payment_method, payment_state, shop_department_code) VALUES ($1, $2::uuid, "
+       "$3::uuid, $4, $5::uuid, $6, $7, 'pending', $8, $9, $10, $11, $12, $13::bigint, "
+       "$14::bigint, $15::bigint, $16, 'due', $17) RETURNING id::text, " MICROS("create_time")},
       {"ord_line_insert",
        "INSERT INTO orders.order_lines (order_id, position, product_id, sku, name, sale_unit, "
        "quantity, unit_price_cents, vat_rate_bp, total_cents, vat_cents) VALUES ($1::uuid, "
@@ -288,6 +288,20 @@ std::vector<common::PreparedStatement> PgOrdersRepository::Statements() {
        "delivery_address = '', version = version + 1, update_time = now() WHERE "
        "customer_user_id = $1::uuid AND (customer_name <> 'Compte supprimé' OR customer_phone "
        "<> '' OR delivery_address <> '')"},
+      // Regional figures. The period starts at midnight Paris time so the creation-time index
+      // serves the range; days are Paris calendar days.
+      {"ord_figures_by_day",
+       absl::StrCat(
+           "SELECT to_char((create_time AT TIME ZONE 'Europe/Paris')::date, 'YYYY-MM-DD'), "
+           "count(*), coalesce(sum(total_cents), 0)::bigint, count(*) FILTER (WHERE "
+           "status IN ('cancelled', 'rejected')) FROM orders.orders WHERE create_time >= "
+           "($1::date::timestamp AT TIME ZONE 'Europe/Paris') AND status = ANY('",
+           kListedStatuses, "'::text[]) GROUP BY 1 ORDER BY 1")},
+      {"ord_figures_by_department",
+       absl::StrCat("SELECT shop_department_code, count(*), coalesce(sum(total_cents), 0)::bigint "
+                    "FROM orders.orders WHERE create_time >= ($1::date::timestamp AT TIME ZONE "
+                    "'Europe/Paris') AND status = ANY('",
+                    kListedStatuses, "'::text[]) GROUP BY 1 ORDER BY 2 DESC, 1")},
   };
 }
 
@@ -333,7 +347,7 @@ absl::StatusOr<CheckoutRecord> PgOrdersRepository::CreateCheckout(
           "ord_order_insert", o.number, c.id, o.shop_id, o.shop_name, user_id, o.customer_name,
           o.customer_phone, std::string(FulfilmentName(o.fulfilment)), o.slot_id,
           o.delivery_address, o.delivery_commune_insee, o.delivery_postal_code, o.items_cents,
-          o.delivery_fee_cents, o.total_cents, o.payment_method);
+          o.delivery_fee_cents, o.total_cents, o.payment_method, o.shop_department_code);
       o.id = row[0][0].as<std::string>();
       o.create_time = o.update_time = TimeOf(row[0][1]);
       o.status = OrderStatus::kPending;
@@ -464,6 +478,30 @@ absl::StatusOr<std::vector<Order>> PgOrdersRepository::OrdersOfCustomer(const st
         for (Order& o : orders) LoadHistory(tx, o);
         return orders;
       });
+}
+
+absl::StatusOr<OrderFigures> PgOrdersRepository::FiguresSince(absl::CivilDay first_day,
+                                                              Deadline deadline) {
+  const std::string day = absl::FormatCivilTime(first_day);
+  return pool_.Run<OrderFigures>(deadline, [&](pqxx::work& tx) -> absl::StatusOr<OrderFigures> {
+    OrderFigures figures;
+    for (const pqxx::row& r : tx.exec_prepared("ord_figures_by_day", day)) {
+      DayFigures d;
+      if (!absl::ParseCivilTime(r[0].as<std::string>(), &d.day)) {
+        return absl::InternalError("unreadable day in order figures");
+      }
+      d.orders = r[1].as<int64_t>();
+      d.total_cents = r[2].as<int64_t>();
+      d.cancelled_or_rejected = r[3].as<int64_t>();
+      figures.days.push_back(d);
+    }
+    for (const pqxx::row& r : tx.exec_prepared("ord_figures_by_department", day)) {
+      figures.departments.push_back({.department_code = r[0].as<std::string>(),
+                                     .orders = r[1].as<int64_t>(),
+                                     .total_cents = r[2].as<int64_t>()});
+    }
+    return figures;
+  });
 }
 
 absl::Status PgOrdersRepository::AnonymiseCustomer(const std::string& user_id, Deadline deadline) {

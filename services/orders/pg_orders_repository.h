@@ -50,6 +50,8 @@ class PgOrdersRepository final : public OrdersRepository {
   absl::StatusOr<std::vector<Order>> OrdersOfCustomer(const std::string& user_id, int limit,
                                                       common::Deadline deadline) override;
   absl::Status AnonymiseCustomer(const std::string& user_id, common::Deadline deadline) override;
+  absl::StatusOr<OrderFigures> FiguresSince(absl::CivilDay first_day,
+                                            common::Deadline deadline) override;
 
  private:
   common::PgPool& pool_;

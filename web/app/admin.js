@@ -4,7 +4,7 @@
 import { api, hasRole, logout } from './api.js';
 import { t } from './i18n.js';
 import { announce, clear, field, h, showErrors } from './dom.js';
-import { when } from './format.js';
+import { money, when } from './format.js';
 import { authForms } from './auth.js';
 import { isLoggedIn, router, startShell } from './shell.js';
 
@@ -16,6 +16,7 @@ const s = (tag, attrs = {}, ...children) => {
   for (const c of children) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
   return el;
 };
+const FIGURE_DAYS = 14;
 const DEPARTMENTS = { 21: "Côte-d'Or", 25: 'Doubs', 39: 'Jura', 58: 'Nièvre', 70: 'Haute-Saône', 71: 'Saône-et-Loire', 89: 'Yonne', 90: 'Territoire de Belfort' };
 
 function guard(main, view) {
@@ -214,18 +215,20 @@ async function figuresView(main) {
     return [...m.entries()].sort((a, b) => b[1] - a[1]);
   };
   const byCategory = count((sh) => t(`shopCategory.${sh.category}`));
-  const byDepartment = count((sh) => `${DEPARTMENTS[sh.departmentCode] || sh.departmentCode} (${sh.departmentCode})`);
-  // Orders per day need the orders' regional figures; shown when that route answers.
-  let perDay = null;
-  try {
-    const res = await api('GET', '/v1/orders:stats', { query: { days: 14 } });
-    perDay = (res.days || []).map((d) => [d.date, Number(d.orders || 0)]);
-  } catch { /* not available yet */ }
+  const departmentName = (code) => (code ? `${DEPARTMENTS[code] || code} (${code})` : t('admin.chart.department.unknown'));
+  const byDepartment = count((sh) => departmentName(sh.departmentCode));
+  // Orders of the last 14 days, from the orders service's regional figures.
+  const stats = await api('GET', '/v1/orders:stats', { query: { days: FIGURE_DAYS } });
+  const dayLabel = new Intl.DateTimeFormat('fr-FR', { weekday: 'short', day: 'numeric', month: 'numeric', timeZone: 'UTC' });
+  const perDay = (stats.days || []).map((d) => [dayLabel.format(new Date(`${d.date}T12:00:00Z`)), Number(d.orders || 0)]);
+  const perDepartment = (stats.departments || []).map((d) => [departmentName(d.departmentCode), Number(d.orders || 0)]);
   clear(main, h('h1', {}, t('admin.figures')), adminNav('admin.nav.figures'),
     h('p', {}, t('admin.figures.total', { n: shops.length })),
+    h('p', {}, t('admin.figures.orders', { n: Number(stats.orders || 0), days: FIGURE_DAYS, amount: money(stats.totalCents) })),
+    barChart('par-jour', t('admin.chart.days', { days: FIGURE_DAYS }), perDay),
+    perDepartment.length ? barChart('commandes-par-departement', t('admin.chart.ordersByDepartment', { days: FIGURE_DAYS }), perDepartment) : null,
     barChart('par-categorie', t('admin.chart.category'), byCategory),
     barChart('par-departement', t('admin.chart.department'), byDepartment),
-    perDay ? barChart('par-jour', t('admin.chart.days'), perDay) : h('p', { class: 'notice' }, t('admin.chart.days.unavailable')),
     shopMap(shops));
 }
 

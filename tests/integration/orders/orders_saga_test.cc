@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "comptoir/common/migrations.h"
+#include "comptoir/common/opening_hours.h"
 #include "comptoir/common/pg_pool.h"
 #include "orders_service.h"
 #include "pg_orders_repository.h"
@@ -49,6 +50,8 @@ class FakeCatalogue final : public Catalogue {
     products_[id] = {.id = id,
                      .shop_id = shop,
                      .shop_name = absl::StrCat("Boutique ", shop.substr(0, 4)),
+                     // Shop A is in Côte-d'Or, the others in the Doubs.
+                     .department_code = shop == kShopA ? "21" : "25",
                      .sku = "SKU-" + id.substr(0, 4),
                      .name = name,
                      .sale_unit = "pièce",
@@ -144,12 +147,8 @@ class OrdersSagaTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(db_, ScratchDatabase::Create());
-    ASSERT_OK(common::ApplyMigrations(db_->RoleUrl("orders"), "orders", Migrations()).status());
-    common::PgPoolOptions options;
-    options.url = db_->RoleUrl("orders");
-    options.size = 16;
-    options.statements = PgOrdersRepository::Statements();
-    pool_ = std::make_unique<common::PgPool>(options);
+    ASSERT_OK_AND_ASSIGN(
+        pool_, db_->MigratedPool("orders", Migrations(), PgOrdersRepository::Statements(), 16));
     repository_ = std::make_unique<PgOrdersRepository>(*pool_);
     service_ = std::make_unique<OrdersService>(*repository_, carts_, catalogue_, delivery_,
                                                payment_, OrdersServiceOptions{});
@@ -525,6 +524,63 @@ TEST_F(OrdersSagaTest, EraseAnonymisesOrdersButKeepsThem) {
   EXPECT_EQ(kept[0].customer_phone, "");
   EXPECT_NE(kept[0].customer_name, "Alice Martin");
   EXPECT_EQ(kept[0].total_cents, 350);
+}
+
+TEST_F(OrdersSagaTest, RegionalFiguresCountPlacedOrdersPerDayAndDepartment) {
+  const common::Caller admin{.user_id = kBob, .roles = {"resident", "admin"}, .shop_ids = {}};
+  ASSERT_OK(service_
+                ->Checkout(Resident(kAlice),
+                           Request("key-figures-1", {{kComte, 1}, {kPain, 2}},
+                                   {Pickup(kShopA), Pickup(kShopB)}),
+                           Soon())
+                .status());
+  ASSERT_OK_AND_ASSIGN(
+      CheckoutRecord second,
+      service_->Checkout(Resident(kAlice),
+                         Request("key-figures-2", {{kSavon, 1}}, {Pickup(kShopC)}), Soon()));
+  ASSERT_OK(service_
+                ->ChangeStatus(Resident(kAlice), second.orders[0].id, OrderStatus::kCancelled,
+                               "plus besoin", Soon())
+                .status());
+  // A checkout that failed leaves a failed order behind: it is not an order placed.
+  delivery_.refuse_slots = true;
+  ASSERT_FALSE(service_
+                   ->Checkout(Resident(kAlice),
+                              Request("key-figures-3", {{kPain, 1}}, {Pickup(kShopB)}), Soon())
+                   .ok());
+  // One order of last week, outside a 7-day period.
+  pqxx::connection conn(db_->admin_url());
+  pqxx::work tx(conn);
+  tx.exec0("UPDATE orders.orders SET create_time = now() - interval '8 days' WHERE shop_id = '" +
+           std::string(kShopB) + "' AND status = 'placed'");
+  tx.commit();
+
+  ASSERT_OK_AND_ASSIGN(OrderFigures week, service_->RegionalFigures(admin, 7, Soon()));
+  ASSERT_EQ(week.days.size(), 7u);
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), common::ParisTimeZone());
+  EXPECT_EQ(week.days.front().day, today - 6);
+  EXPECT_EQ(week.days.back().day, today);
+  int64_t orders = 0;
+  for (const DayFigures& d : week.days) orders += d.orders;
+  EXPECT_EQ(orders, 2);  // shop A's and the cancelled one of shop C
+  EXPECT_EQ(week.days.back().orders, 2);
+  EXPECT_EQ(week.days.back().total_cents, 2390 + 599);
+  EXPECT_EQ(week.days.back().cancelled_or_rejected, 1);
+  ASSERT_EQ(week.departments.size(), 2u);
+  EXPECT_EQ(week.departments[0].orders, 1);
+
+  ASSERT_OK_AND_ASSIGN(OrderFigures month, service_->RegionalFigures(admin, 0, Soon()));
+  EXPECT_EQ(month.days.size(), 30u);
+  ASSERT_EQ(month.departments.size(), 2u);
+  EXPECT_EQ(month.departments[0].department_code, "25");  // shop B's and shop C's
+  EXPECT_EQ(month.departments[0].orders, 2);
+  EXPECT_EQ(month.departments[0].total_cents, 2 * 350 + 599);
+  EXPECT_EQ(month.departments[1].department_code, "21");
+
+  EXPECT_THAT(service_->RegionalFigures(Resident(kAlice), 7, Soon()).status(),
+              comptoir::testing::StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(service_->RegionalFigures(admin, 367, Soon()).status(),
+              comptoir::testing::StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -168,5 +168,23 @@ TEST(OrdersIdempotencyKey, BoundsLengthAndCharacters) {
   EXPECT_FALSE(IsValidIdempotencyKey(std::string(101, 'k')));
 }
 
+TEST(OrdersEveryDay, FillsDaysWithoutOrdersAndDropsDaysOutsideThePeriod) {
+  const absl::CivilDay first(2027, 3, 27);  // the weekend clocks go forward
+  std::vector<DayFigures> days = {
+      {.day = absl::CivilDay(2027, 3, 20), .orders = 9},
+      {.day = absl::CivilDay(2027, 3, 28), .orders = 2, .total_cents = 700},
+      {.day = absl::CivilDay(2027, 3, 31), .orders = 1}};
+  std::vector<DayFigures> all = EveryDay(days, first, absl::CivilDay(2027, 3, 30));
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].day, first);
+  EXPECT_EQ(all[0].orders, 0);
+  EXPECT_EQ(all[1].orders, 2);
+  EXPECT_EQ(all[1].total_cents, 700);
+  EXPECT_EQ(all[2].orders, 0);
+  EXPECT_EQ(all[3].day, absl::CivilDay(2027, 3, 30));
+  EXPECT_EQ(all[3].orders, 0);
+  EXPECT_TRUE(EveryDay(days, first, first - 1).empty());
+}
+
 }  // namespace
 }  // namespace comptoir::orders

@@ -1,6 +1,7 @@
-// A region admin finds a shop waiting for review and approves it; the shop goes online.
+// A region admin finds a shop waiting for review and approves it; the shop goes online; the
+// regional figures show the orders per day.
 import { admin, shopWithProducts } from '../lib/seed.mjs';
-import { assert, see } from '../lib/harness.mjs';
+import { assert, see, logIn } from '../lib/harness.mjs';
 
 export const name = 'region admin approves a pending shop';
 export const needs = [];
@@ -10,9 +11,7 @@ export async function run(j) {
   assert(shop.status === 'pending', `a new shop waits for review (${shop.status})`);
   const page = await j.person();
   await page.goto('/region/');
-  await page.getByLabel('Adresse e-mail').fill(process.env.COMPTOIR_ADMIN_EMAIL);
-  await page.getByLabel('Mot de passe').fill(process.env.COMPTOIR_ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await logIn(page, process.env.COMPTOIR_ADMIN_EMAIL, process.env.COMPTOIR_ADMIN_PASSWORD);
   await see(page, 'h1', { text: 'Vérification des commerces' });
   // From the queue when the service lists pending shops, else by the shop's address.
   let card = page.locator(`li[data-shop="${shop.id}"]`);
@@ -26,4 +25,12 @@ export async function run(j) {
   await see(page, '#annonces', { text: `${shop.name} est en ligne` }).catch(() => {});
   const a = await admin(j.base);
   await a.waitFor('the shop is active', async () => (await a.call('GET', `/v1/shops/${shop.id}`)).data.status === 'active');
+  // The regional figures: orders per day as counted by the orders service, drawn as SVG.
+  const stats = (await a.call('GET', '/v1/orders:stats?days=14')).data;
+  assert(stats.days && stats.days.length === 14, `14 days of figures (${JSON.stringify(stats).slice(0, 200)})`);
+  await page.goto('/region/#/chiffres');
+  await see(page, 'figcaption', { text: 'Commandes par jour (14 derniers jours)' });
+  const n = Number(stats.orders || 0);
+  await see(page, 'p', { text: `${n} commande${n > 1 ? 's' : ''} en 14 jours` });
+  await see(page, '#par-jour-titre');
 }
