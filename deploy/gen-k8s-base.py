@@ -20,11 +20,13 @@ SERVICES = [
     ("orders", 50054, 9104, "200m", "128Mi", "384Mi", 10),
     ("delivery", 50055, 9105, "200m", "128Mi", "512Mi", 6),
 ]
-# Who may open a gRPC connection to whom (NetworkPolicy ingress); the reverse gives each
-# service's egress. The gateway reaches every service.
+# Who opens a gRPC connection to whom (NetworkPolicy ingress); the reverse gives each
+# service's egress. The gateway reaches every service; shops (memberships) and delivery
+# (courier roles) call accounts' internal service; orders calls catalogue (stock) and delivery
+# (quotes, slots); accounts calls the holders of personal data. Other links are events.
 CALLERS = {
-    "accounts": ["gateway"],
-    "shops": ["gateway", "catalogue", "orders", "delivery"],
+    "accounts": ["gateway", "shops", "delivery"],
+    "shops": ["gateway"],
     "catalogue": ["gateway", "orders"],
     "orders": ["gateway", "accounts"],
     "delivery": ["gateway", "orders", "accounts"],
@@ -53,7 +55,7 @@ def labels(name, component="service"):
 
 
 def addr_env(name):
-    """<CALLEE>_ADDR for every service this one calls: dns:/// so gRPC round-robins.
+    """<CALLEE>_GRPC for every service this one calls: dns:/// so gRPC round-robins.
     accounts names its callees (export / erase of a person's data) in ACCOUNT_DATA_PEERS."""
     if name == "accounts":
         peers = ",".join(f"{callee}=dns:///{callee}:{PORTS[callee]}"
@@ -62,7 +64,7 @@ def addr_env(name):
     out = []
     for callee, callers in CALLERS.items():
         if name in callers:
-            out.append({"name": f"{callee.upper()}_ADDR",
+            out.append({"name": f"{callee.upper()}_GRPC",
                         "value": f"dns:///{callee}:{PORTS[callee]}"})
     return out
 
