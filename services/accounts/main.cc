@@ -103,12 +103,9 @@ int EnsureAdmin(common::EnvConfig& env, const std::string& pg_url) {
 int Serve(common::EnvConfig& env, const std::string& pg_url) {
   common::GrpcServerOptions server_options =
       common::GrpcServerOptionsFromEnv(env, "accounts", "127.0.0.1:50051", "127.0.0.1:9101");
-  common::PgPoolOptions pg_options;
-  pg_options.url = pg_url;
-  pg_options.size = static_cast<std::size_t>(env.Int("PG_POOL_SIZE", 8, 1, 256));
-  pg_options.statements = accounts::PgAccountsRepository::Statements();
-  common::RedisPoolOptions redis_options;
-  redis_options.url = env.String("REDIS_URL", "redis://127.0.0.1:6379/0");
+  common::PgPoolOptions pg_options =
+      common::PgPoolOptionsFromEnv(env, pg_url, accounts::PgAccountsRepository::Statements());
+  common::RedisPoolOptions redis_options = common::RedisPoolOptionsFromEnv(env);
 
   // Signing: the first key of AUTH_SIGNING_KEYS signs; every signing key's public half is
   // accepted, plus AUTH_PUBLIC_KEYS (keys retired from signing whose tokens still live).
@@ -165,9 +162,7 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
                                     common::TokenSigner(signing_keys.front()), service_options);
   const common::TokenVerifier verifier(verifier_options);
 
-  server_options.readiness = [&pg] {
-    return pg.Ping(common::DeadlineIn(std::chrono::milliseconds(1000)));
-  };
+  server_options.readiness = common::DatabaseReadiness(pg);
   common::GrpcServer server(server_options);
   accounts::AccountsGrpc accounts_grpc(service, verifier, server);
   accounts::PartnersGrpc partners_grpc(service, verifier, server);

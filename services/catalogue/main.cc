@@ -7,6 +7,7 @@
 //   comptoir-catalogue migrate   apply this service's schema migrations and exit
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -18,10 +19,10 @@
 #include "comptoir/common/event_consumer.h"
 #include "comptoir/common/grpc_server.h"
 #include "comptoir/common/log.h"
+#include "comptoir/common/opening_hours.h"
 #include "comptoir/common/pg_pool.h"
 #include "comptoir/common/redis_pool.h"
 #include "comptoir/common/service_main.h"
-#include "opening_hours.h"
 #include "pg_catalogue_repository.h"
 #include "product_import.h"
 #include "shop_events.h"
@@ -33,12 +34,9 @@ using namespace comptoir;  // NOLINT: composition root
 int Serve(common::EnvConfig& env, const std::string& pg_url) {
   common::GrpcServerOptions server_options =
       common::GrpcServerOptionsFromEnv(env, "catalogue", "127.0.0.1:50053", "127.0.0.1:9103");
-  common::PgPoolOptions pg_options;
-  pg_options.url = pg_url;
-  pg_options.size = static_cast<std::size_t>(env.Int("PG_POOL_SIZE", 8, 1, 256));
-  pg_options.statements = catalogue::PgCatalogueRepository::Statements();
-  common::RedisPoolOptions redis_options;
-  redis_options.url = env.String("REDIS_URL", "redis://127.0.0.1:6379/0");
+  common::PgPoolOptions pg_options =
+      common::PgPoolOptionsFromEnv(env, pg_url, catalogue::PgCatalogueRepository::Statements());
+  common::RedisPoolOptions redis_options = common::RedisPoolOptionsFromEnv(env);
   const common::TokenVerifier verifier = common::TokenVerifier::FromEnv(env);
   const std::string internal_credential = env.Required("INTERNAL_CREDENTIAL");
   env.ExitIfInvalid("comptoir-catalogue");
@@ -47,15 +45,11 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
   common::RedisPool redis(redis_options);
   std::unique_ptr<common::PgPool> pg_read =
       common::MakeReadPool(env.String("PG_READ_URL", ""), pg_options);
-  // "Open now" evaluates the shops' hours with the shops service's own rules (linked from
-  // comptoir_shops_lib until opening_hours moves to services/common).
+  // "Open now" evaluates the shops' hours with the rules the shops service applies.
   catalogue::PgCatalogueRepository storage(
       pg, pg_read.get(), [](const std::string& bytes, absl::Time at) {
-        shops::v1::OpeningHours proto;
-        if (!proto.ParseFromString(bytes)) return false;
-        absl::StatusOr<shops::OpeningHours> hours =
-            shops::ParseOpeningHours(proto, "opening_hours");
-        return hours.ok() && shops::IsOpenAt(*hours, at, shops::ParisTimeZone());
+        const std::optional<common::OpeningHours> hours = common::OpeningHoursFromBytes(bytes);
+        return hours.has_value() && common::IsOpenAt(*hours, at, common::ParisTimeZone());
       });
   catalogue::CatalogueCacheOptions cache_options;
   cache_options.product_ttl = std::chrono::seconds(env.Int("CACHE_PRODUCT_TTL_S", 300, 1, 86400));
@@ -79,9 +73,7 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
   };
   common::EventConsumer shop_events(pg, redis, consumer_options, catalogue::HandleShopEvent);
 
-  server_options.readiness = [&pg] {
-    return pg.Ping(common::DeadlineIn(std::chrono::milliseconds(1000)));
-  };
+  server_options.readiness = common::DatabaseReadiness(pg);
   common::GrpcServer server(server_options);
   catalogue::CatalogueGrpc catalogue_grpc(service, imports, verifier, server);
   catalogue::StockInternalGrpc stock_grpc(service, internal_credential, server);

@@ -3,6 +3,7 @@
 #include <grpcpp/client_context.h>
 
 #include "comptoir/common/auth.h"
+#include "comptoir/common/internal_call.h"
 #include "comptoir/common/status.h"
 
 namespace comptoir::shops {
@@ -10,11 +11,7 @@ namespace comptoir::shops {
 absl::StatusOr<std::string> GrpcAccountDirectory::AccountIdByEmail(const std::string& email,
                                                                    common::Deadline deadline) {
   grpc::ClientContext context;
-  // The caller's deadline, carried over from the steady clock to the wall clock gRPC wants.
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                           deadline - common::Deadline::clock::now()));
-  context.AddMetadata(common::kInternalCredentialHeader, internal_credential_);
+  common::PrepareInternalCall(context, deadline, internal_credential_);
   accounts::v1::LookupAccountByEmailRequest request;
   request.set_email(email);
   accounts::v1::LookupAccountByEmailResponse response;

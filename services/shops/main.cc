@@ -35,12 +35,9 @@ using namespace comptoir;  // NOLINT: composition root
 int Serve(common::EnvConfig& env, const std::string& pg_url) {
   common::GrpcServerOptions server_options =
       common::GrpcServerOptionsFromEnv(env, "shops", "127.0.0.1:50052", "127.0.0.1:9102");
-  common::PgPoolOptions pg_options;
-  pg_options.url = pg_url;
-  pg_options.size = static_cast<std::size_t>(env.Int("PG_POOL_SIZE", 8, 1, 256));
-  pg_options.statements = shops::PgShopsRepository::Statements();
-  common::RedisPoolOptions redis_options;
-  redis_options.url = env.String("REDIS_URL", "redis://127.0.0.1:6379/0");
+  common::PgPoolOptions pg_options =
+      common::PgPoolOptionsFromEnv(env, pg_url, shops::PgShopsRepository::Statements());
+  common::RedisPoolOptions redis_options = common::RedisPoolOptionsFromEnv(env);
   const auto cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(
       env.Duration("SHOP_CACHE_TTL", std::chrono::minutes(5)));
   const common::TokenVerifier verifier = common::TokenVerifier::FromEnv(env);
@@ -86,9 +83,7 @@ int Serve(common::EnvConfig& env, const std::string& pg_url) {
     LOG_WARN("ACCOUNTS_GRPC not set: new shop memberships are not sent to accounts");
   }
 
-  server_options.readiness = [&pg] {
-    return pg.Ping(common::DeadlineIn(std::chrono::milliseconds(1000)));
-  };
+  server_options.readiness = common::DatabaseReadiness(pg);
   common::GrpcServer server(server_options);
   shops::ShopsGrpc grpc_service(service, server, verifier);
   server.AddService(&grpc_service);

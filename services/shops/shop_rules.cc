@@ -137,4 +137,23 @@ double DistanceKm(double lat1, double lon1, double lat2, double lon2) {
   return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
+bool ValidDepartmentCode(std::string_view code) {
+  return code.size() == 2 && ((absl::ascii_isdigit(static_cast<unsigned char>(code[0])) &&
+                               absl::ascii_isdigit(static_cast<unsigned char>(code[1]))) ||
+                              (code[0] == '2' && (code[1] == 'A' || code[1] == 'B')));
+}
+
+bool ValidInseeCode(std::string_view code) {
+  // Five characters; Corsica's departments 2A/2B put a letter second (never in this region,
+  // but a clear "unknown commune" beats a format error for them).
+  if (code.size() != 5) return false;
+  for (size_t i = 0; i < 5; ++i) {
+    char c = code[i];
+    bool ok =
+        absl::ascii_isdigit(static_cast<unsigned char>(c)) || (i == 1 && (c == 'A' || c == 'B'));
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace comptoir::shops

@@ -34,6 +34,11 @@ std::string FormatFrenchPhone(std::string_view e164);
 // Five digits (the format only; whether it belongs to the commune is the repository's say).
 bool ValidPostalCodeFormat(std::string_view code);
 
+// A department code: two digits, or 2A / 2B (Corsica).
+bool ValidDepartmentCode(std::string_view code);
+// The format of a commune's INSEE code: five digits, or 2A/2B then three digits.
+bool ValidInseeCode(std::string_view code);
+
 // A plausible address: one '@', a local part and a dotted domain, no spaces, <= 254 bytes.
 bool ValidEmail(std::string_view email);
 

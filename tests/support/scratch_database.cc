@@ -12,7 +12,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "comptoir/common/migrations.h"
 #include "comptoir/common/pg_pool.h"
+#include "comptoir/common/status.h"
 #include "test_env.h"
 
 namespace comptoir::testing {
@@ -136,6 +138,17 @@ ScratchDatabase::~ScratchDatabase() {
 
 std::string ScratchDatabase::RoleUrl(const std::string& role) const {
   return ParsePgUrl(cluster_url_)->With(absl::StrCat(role, ":", kRolePassword), name_);
+}
+
+absl::StatusOr<std::unique_ptr<common::PgPool>> ScratchDatabase::MigratedPool(
+    const std::string& role, const std::vector<common::EmbeddedFile>& migrations,
+    std::vector<common::PreparedStatement> statements, std::size_t size) const {
+  RETURN_IF_ERROR(common::ApplyMigrations(RoleUrl(role), role, migrations).status());
+  common::PgPoolOptions options;
+  options.url = RoleUrl(role);
+  options.size = size;
+  options.statements = std::move(statements);
+  return std::make_unique<common::PgPool>(options);
 }
 
 common::BootstrapOptions ScratchDatabase::bootstrap_options() const {

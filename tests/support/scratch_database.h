@@ -14,6 +14,8 @@
 
 #include "absl/status/statusor.h"
 #include "comptoir/common/db_bootstrap.h"
+#include "comptoir/common/embedded_file.h"
+#include "comptoir/common/pg_pool.h"
 
 namespace comptoir::testing {
 
@@ -39,6 +41,11 @@ class ScratchDatabase {
   const std::string& admin_url() const { return admin_url_; }
   // URL of this database as a service role: postgresql://shops:...@host:port/<name>.
   std::string RoleUrl(const std::string& role) const;
+  // The set-up of every repository test: applies `migrations` as `role` to its schema, then
+  // opens a pool of `size` connections as that role with `statements` prepared.
+  absl::StatusOr<std::unique_ptr<common::PgPool>> MigratedPool(
+      const std::string& role, const std::vector<common::EmbeddedFile>& migrations,
+      std::vector<common::PreparedStatement> statements, std::size_t size = 4) const;
   // What Create passed to BootstrapDatabase, to run it again.
   common::BootstrapOptions bootstrap_options() const;
 

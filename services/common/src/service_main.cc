@@ -2,7 +2,9 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
+#include "comptoir/common/deadline.h"
 #include "comptoir/common/grpc_server.h"
 #include "comptoir/common/log.h"
 #include "comptoir/common/migrations.h"
@@ -62,6 +64,25 @@ int ServeUntilTerminated(GrpcServer& server) {
   }
   server.WaitForTermination();
   return 0;
+}
+
+PgPoolOptions PgPoolOptionsFromEnv(EnvConfig& env, const std::string& pg_url,
+                                   std::vector<PreparedStatement> statements) {
+  PgPoolOptions options;
+  options.url = pg_url;
+  options.size = static_cast<std::size_t>(env.Int("PG_POOL_SIZE", 8, 1, 256));
+  options.statements = std::move(statements);
+  return options;
+}
+
+RedisPoolOptions RedisPoolOptionsFromEnv(EnvConfig& env) {
+  RedisPoolOptions options;
+  options.url = env.String("REDIS_URL", "redis://127.0.0.1:6379/0");
+  return options;
+}
+
+std::function<bool()> DatabaseReadiness(PgPool& pg) {
+  return [&pg] { return pg.Ping(DeadlineIn(std::chrono::milliseconds(1000))); };
 }
 
 }  // namespace comptoir::common

@@ -32,12 +32,8 @@ class AccountsStorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(db_, ScratchDatabase::Create({.roles = {"accounts"}}));
-    ASSERT_OK(common::ApplyMigrations(db_->RoleUrl("accounts"), "accounts", Migrations()));
-    common::PgPoolOptions options;
-    options.url = db_->RoleUrl("accounts");
-    options.size = 4;
-    options.statements = PgAccountsRepository::Statements();
-    pool_ = std::make_unique<common::PgPool>(options);
+    ASSERT_OK_AND_ASSIGN(
+        pool_, db_->MigratedPool("accounts", Migrations(), PgAccountsRepository::Statements(), 4));
     repository_ = std::make_unique<PgAccountsRepository>(*pool_);
   }
 

@@ -67,13 +67,9 @@ class CatalogueCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(db_, ScratchDatabase::Create({.roles = {"catalogue"}}));
-    ASSERT_OK(common::ApplyMigrations(db_->RoleUrl("catalogue"), "catalogue", Migrations()));
+    ASSERT_OK_AND_ASSIGN(pool_, db_->MigratedPool("catalogue", Migrations(),
+                                                  PgCatalogueRepository::Statements(), 8));
     ASSERT_OK_AND_ASSIGN(redis_server_, ScratchRedis::Create());
-    common::PgPoolOptions options;
-    options.url = db_->RoleUrl("catalogue");
-    options.size = 8;
-    options.statements = PgCatalogueRepository::Statements();
-    pool_ = std::make_unique<common::PgPool>(options);
     common::RedisPoolOptions redis_options;
     redis_options.url = redis_server_->url();
     redis_options.retry_after = std::chrono::milliseconds(100);

@@ -49,12 +49,8 @@ class CatalogueImportTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(db_, ScratchDatabase::Create({.roles = {"catalogue"}}));
-    ASSERT_OK(common::ApplyMigrations(db_->RoleUrl("catalogue"), "catalogue", Migrations()));
-    common::PgPoolOptions options;
-    options.url = db_->RoleUrl("catalogue");
-    options.size = 4;
-    options.statements = PgCatalogueRepository::Statements();
-    pool_ = std::make_unique<common::PgPool>(options);
+    ASSERT_OK_AND_ASSIGN(pool_, db_->MigratedPool("catalogue", Migrations(),
+                                                  PgCatalogueRepository::Statements(), 4));
     repository_ = std::make_unique<PgCatalogueRepository>(*pool_);
     service_ = std::make_unique<CatalogueService>(*repository_);
     imports_ = std::make_unique<ProductImports>(*repository_);

@@ -54,11 +54,8 @@ class MembershipSyncTest : public ::testing::Test {
     comptoir::testing::ScratchDatabaseOptions db_options;
     db_options.roles = {"shops"};
     ASSERT_OK_AND_ASSIGN(db_, ScratchDatabase::Create(db_options));
-    ASSERT_OK(common::ApplyMigrations(db_->RoleUrl("shops"), "shops", Migrations()));
-    common::PgPoolOptions options;
-    options.url = db_->RoleUrl("shops");
-    options.statements = PgShopsRepository::Statements();
-    pool_ = std::make_unique<common::PgPool>(options);
+    ASSERT_OK_AND_ASSIGN(
+        pool_, db_->MigratedPool("shops", Migrations(), PgShopsRepository::Statements(), 8));
     repository_ = std::make_unique<PgShopsRepository>(*pool_);
 
     grpc::ServerBuilder builder;

@@ -47,12 +47,8 @@ class ShopsDiscoveryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(db_, ScratchDatabase::Create({.roles = {"shops"}}));
-    ASSERT_OK(common::ApplyMigrations(db_->RoleUrl("shops"), "shops", Migrations()));
-    common::PgPoolOptions options;
-    options.url = db_->RoleUrl("shops");
-    options.size = 4;
-    options.statements = PgShopsRepository::Statements();
-    pool_ = std::make_unique<common::PgPool>(options);
+    ASSERT_OK_AND_ASSIGN(
+        pool_, db_->MigratedPool("shops", Migrations(), PgShopsRepository::Statements(), 4));
     repository_ = std::make_unique<PgShopsRepository>(*pool_);
     service_ =
         std::make_unique<ShopsService>(*repository_, nullptr, [] { return kWednesdayMorning; });

@@ -1,17 +1,11 @@
 // axe-core finds no serious or critical WCAG 2.1 AA violation on any page, and the
 // storefront needs no horizontal scrolling at 320 px.
 import { COMTE, PASSWORD, shopWithProducts } from '../lib/seed.mjs';
-import { accessible, assert, see } from '../lib/harness.mjs';
+import { accessible, assert, see, logIn } from '../lib/harness.mjs';
 import { unique } from '../lib/client.mjs';
 
 export const name = 'every page passes axe-core (no serious or critical violation) and fits 320 px';
 export const needs = [];
-
-async function login(page, email, password) {
-  await page.getByLabel('Adresse e-mail').first().fill(email);
-  await page.getByLabel('Mot de passe').first().fill(password);
-  await page.getByRole('button', { name: 'Se connecter' }).first().click();
-}
 
 export async function run(j) {
   const { email, shop, products } = await shopWithProducts(j.base, { name: 'Crèmerie Pasteur', products: [COMTE] });
@@ -58,7 +52,7 @@ export async function run(j) {
   await keeper.goto('/pro/');
   await see(keeper, 'h2', { text: 'Se connecter' });
   await scan(keeper, 'back office log-in');
-  await login(keeper, email, PASSWORD);
+  await logIn(keeper, email, PASSWORD);
   await see(keeper, 'h2', { text: 'Mes commerces' });
   await scan(keeper, 'back office: my shops');
   for (const [suffix, heading, label] of [['', 'Profil', 'profile and hours'], ['/produits', 'Importer', 'products'],
@@ -79,7 +73,7 @@ export async function run(j) {
 
   const agent = await j.person();
   await agent.goto('/region/');
-  await login(agent, process.env.COMPTOIR_ADMIN_EMAIL, process.env.COMPTOIR_ADMIN_PASSWORD);
+  await logIn(agent, process.env.COMPTOIR_ADMIN_EMAIL, process.env.COMPTOIR_ADMIN_PASSWORD);
   await see(agent, 'h1', { text: 'Vérification des commerces' });
   await scan(agent, 'admin: moderation');
   await agent.goto('/region/#/partenaires');

@@ -2,7 +2,7 @@
 // marks the stop delivered; the order follows.
 import { admin, COMTE, PASSWORD, shopWithProducts } from '../lib/seed.mjs';
 import { Client, unique } from '../lib/client.mjs';
-import { assert, see } from '../lib/harness.mjs';
+import { assert, see, logIn } from '../lib/harness.mjs';
 
 export const name = 'courier completes a round';
 export const needs = ['POST /v1/checkouts', 'PUT /v1/shops/{shop}/delivery-zones', 'POST /v1/rounds:plan', 'GET /v1/couriers/me/rounds',
@@ -47,9 +47,7 @@ export async function run(j) {
 
   const page = await j.person({ width: 390, height: 844 });
   await page.goto(`/livreur/#/?date=${slot.date}`);
-  await page.getByLabel('Adresse e-mail').fill(courierEmail);
-  await page.getByLabel('Mot de passe').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await logIn(page, courierEmail, PASSWORD);
   const stop = await see(page, 'ol.stops > li', { text: order.number });
   assert(/Arrivée prévue/.test(await stop.innerText()), 'the stop shows its ETA');
   await stop.getByRole('button', { name: 'Colis récupéré' }).click();

@@ -1,7 +1,7 @@
 // A shopkeeper imports a CSV with mistakes: every bad line is shown with its number and
 // reason and nothing is imported; after fixing the file, the import goes through.
 import { PASSWORD, shopWithProducts } from '../lib/seed.mjs';
-import { assert, see } from '../lib/harness.mjs';
+import { assert, see, logIn } from '../lib/harness.mjs';
 
 export const name = 'shopkeeper imports a CSV with errors, fixes it, imports it';
 export const needs = [];
@@ -18,9 +18,7 @@ export async function run(j) {
   const { email, shop } = await shopWithProducts(j.base, { name: 'Fromagerie de la Citadelle' });
   const page = await j.person();
   await page.goto('/pro/');
-  await page.getByLabel('Adresse e-mail').first().fill(email);
-  await page.getByLabel('Mot de passe').first().fill(PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await logIn(page, email, PASSWORD);
   await see(page, 'h2', { text: 'Mes commerces' });
   await page.goto(`/pro/#/boutique/${shop.id}/produits`);
   await see(page, 'h2', { text: 'Importer un fichier CSV' });

@@ -2,7 +2,7 @@
 // order arrive live in the inbox and accepts it; the resident sees the status change.
 import { COMTE, MORBIER, PASSWORD, shopWithProducts } from '../lib/seed.mjs';
 import { unique } from '../lib/client.mjs';
-import { assert, screenshot, see } from '../lib/harness.mjs';
+import { assert, screenshot, see, logIn } from '../lib/harness.mjs';
 
 export const name = 'resident orders a cheese near Besançon for pickup; shopkeeper accepts it live';
 export const needs = ['POST /v1/checkouts', 'GET /v1/shops/{shop}/orders', 'GET /v1/orders', 'POST /v1/orders/{order}:accept'];
@@ -14,9 +14,7 @@ export async function run(j) {
   // The shopkeeper opens the inbox first and keeps it open.
   const keeper = await j.person();
   await keeper.goto('/pro/');
-  await keeper.getByLabel('Adresse e-mail').first().fill(email);
-  await keeper.getByLabel('Mot de passe').first().fill(PASSWORD);
-  await keeper.getByRole('button', { name: 'Se connecter' }).click();
+  await logIn(keeper, email, PASSWORD);
   await see(keeper, 'h2', { text: 'Mes commerces' });
   await keeper.goto(`/pro/#/boutique/${shop.id}/commandes`);
   await see(keeper, 'h1', { text: 'Commandes reçues' });

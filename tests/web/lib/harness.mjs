@@ -66,6 +66,13 @@ export async function see(page, selector, { text, timeout = 15000 } = {}) {
   return loc.first();
 }
 
+// Fills the log-in form the page shows and sends it.
+export async function logIn(page, email, password) {
+  await page.getByLabel('Adresse e-mail').first().fill(email);
+  await page.getByLabel('Mot de passe').first().fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).first().click();
+}
+
 export function assert(condition, message) {
   if (!condition) throw new Error(`assertion failed: ${message}`);
 }

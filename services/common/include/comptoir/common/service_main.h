@@ -17,6 +17,8 @@
 
 #include "comptoir/common/config.h"
 #include "comptoir/common/embedded_file.h"
+#include "comptoir/common/pg_pool.h"
+#include "comptoir/common/redis_pool.h"
 
 namespace comptoir::common {
 
@@ -38,6 +40,15 @@ struct ServiceMain {
 };
 
 int RunServiceMain(int argc, char** argv, const ServiceMain& service);
+
+// The pools every service opens, read the same way: PG_POOL_SIZE (1..256, default 8) with the
+// service's own statements, and REDIS_URL (default redis://127.0.0.1:6379/0).
+PgPoolOptions PgPoolOptionsFromEnv(EnvConfig& env, const std::string& pg_url,
+                                   std::vector<PreparedStatement> statements);
+RedisPoolOptions RedisPoolOptionsFromEnv(EnvConfig& env);
+
+// A readiness probe for GrpcServerOptions: the database answers within a second.
+std::function<bool()> DatabaseReadiness(PgPool& pg);
 
 // Starts `server`, waits for SIGTERM/SIGINT and shuts it down gracefully: the exit code for
 // main (1 when it could not start, logged).
