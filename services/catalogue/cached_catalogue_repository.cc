@@ -318,30 +318,26 @@ absl::StatusOr<SearchPage> CachedCatalogueRepository::Search(const SearchQuery& 
   });
 }
 
+void CachedCatalogueRepository::BumpStockOf(const Reservation& reservation) {
+  std::vector<std::vector<std::string>> commands;
+  for (const StockLine& line : reservation.lines) {
+    commands.push_back({"INCR", ProductVersionKey(line.product_id)});
+  }
+  if (!commands.empty()) Bump(std::move(commands));
+}
+
 absl::StatusOr<Reservation> CachedCatalogueRepository::Reserve(const std::string& order_id,
                                                                const std::vector<StockLine>& lines,
                                                                Deadline deadline) {
   absl::StatusOr<Reservation> reservation = inner_.Reserve(order_id, lines, deadline);
-  if (reservation.ok() && !reservation->replayed) {
-    std::vector<std::vector<std::string>> commands;
-    for (const StockLine& line : reservation->lines) {
-      commands.push_back({"INCR", ProductVersionKey(line.product_id)});
-    }
-    if (!commands.empty()) Bump(std::move(commands));
-  }
+  if (reservation.ok() && !reservation->replayed) BumpStockOf(*reservation);
   return reservation;
 }
 
 absl::StatusOr<Reservation> CachedCatalogueRepository::Release(const std::string& order_id,
                                                                Deadline deadline) {
   absl::StatusOr<Reservation> reservation = inner_.Release(order_id, deadline);
-  if (reservation.ok() && !reservation->replayed) {
-    std::vector<std::vector<std::string>> commands;
-    for (const StockLine& line : reservation->lines) {
-      commands.push_back({"INCR", ProductVersionKey(line.product_id)});
-    }
-    if (!commands.empty()) Bump(std::move(commands));
-  }
+  if (reservation.ok() && !reservation->replayed) BumpStockOf(*reservation);
   return reservation;
 }
 

@@ -112,6 +112,8 @@ class CachedCatalogueRepository : public CatalogueRepository {
  private:
   // Runs the bump commands; on failure remembers that an epoch bump is owed.
   void Bump(std::vector<std::vector<std::string>> commands);
+  // A reservation or release moved the stock of its products: their cached reads are stale.
+  void BumpStockOf(const Reservation& reservation);
   // Pays an owed epoch bump; false when Redis still does not answer.
   bool SettleLostBumps();
 
