@@ -149,36 +149,48 @@ std::optional<Captures> PathTemplate::Match(std::string_view path) const {
   std::string_view rest = path.substr(1);
   if (!verb_.empty()) {
     // Only the last segment can carry the verb; a colon earlier stays part of a value.
-    const std::string suffix = text::Cat(":", verb_);
     size_t last_slash = rest.rfind('/');
     std::string_view last =
         last_slash == std::string_view::npos ? rest : rest.substr(last_slash + 1);
-    if (last.size() < suffix.size() || last.substr(last.size() - suffix.size()) != suffix) {
+    const size_t suffix = verb_.size() + 1;  // ":verb"
+    if (last.size() < suffix || last[last.size() - suffix] != ':' ||
+        last.substr(last.size() - verb_.size()) != verb_) {
       return std::nullopt;
     }
-    rest.remove_suffix(suffix.size());
+    rest.remove_suffix(suffix);
   }
   if (segments_.empty()) {
     if (!rest.empty()) return std::nullopt;
     return Captures{};
   }
-  std::vector<std::string_view> parts = text::Split(rest, '/');
 
   // Segment i of the template covers parts [start[i], start[i + 1]); only a final `**`
-  // covers more than one part.
+  // covers more than one part. The request is checked against the segment count and the
+  // literal segments before anything is allocated: a table matches every template in turn,
+  // and almost all of them fail here.
   const bool multi_last = segments_.back().kind == SegmentKind::kMulti;
-  if (multi_last ? parts.size() < segments_.size() - 1 : parts.size() != segments_.size()) {
+  const size_t part_count = 1 + static_cast<size_t>(std::count(rest.begin(), rest.end(), '/'));
+  if (multi_last ? part_count < segments_.size() - 1 : part_count != segments_.size()) {
     return std::nullopt;
   }
+  size_t cursor = 0;
   for (size_t i = 0; i < segments_.size(); ++i) {
     const Segment& seg = segments_[i];
     if (seg.kind == SegmentKind::kMulti) break;
-    if (parts[i].empty()) return std::nullopt;
-    if (seg.kind == SegmentKind::kLiteral) {
-      std::optional<std::string> decoded = PercentDecode(parts[i]);
+    const size_t slash = rest.find('/', cursor);
+    const std::string_view part = rest.substr(
+        cursor, slash == std::string_view::npos ? std::string_view::npos : slash - cursor);
+    cursor = slash == std::string_view::npos ? rest.size() : slash + 1;
+    if (part.empty()) return std::nullopt;
+    if (seg.kind != SegmentKind::kLiteral) continue;
+    if (part.find('%') == std::string_view::npos) {
+      if (part != seg.literal) return std::nullopt;
+    } else {
+      std::optional<std::string> decoded = PercentDecode(part);
       if (!decoded || *decoded != seg.literal) return std::nullopt;
     }
   }
+  std::vector<std::string_view> parts = text::Split(rest, '/');
 
   Captures captures;
   captures.reserve(variables_.size());

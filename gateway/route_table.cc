@@ -174,21 +174,25 @@ absl::StatusOr<RouteTable> RouteTable::Build(const std::map<std::string, std::st
 
 RouteMatch RouteTable::Find(std::string_view http_method, std::string_view path) const {
   RouteMatch best;
-  std::set<std::string> allow;
+  // The request's method first; the others only to say which methods the path accepts.
   for (const Route& route : routes_) {
+    if (route.http_method != http_method) continue;
     std::optional<Captures> captures = route.path.Match(path);
     if (!captures) continue;
-    if (route.http_method != http_method) {
-      allow.insert(route.http_method);
-      continue;
-    }
     if (best.route == nullptr || route.path.CompareSpecificity(best.route->path) < 0) {
       best.kind = RouteMatch::Kind::kFound;
       best.route = &route;
       best.captures = std::move(*captures);
     }
   }
-  if (best.route == nullptr && !allow.empty()) {
+  if (best.route != nullptr) return best;
+  std::set<std::string> allow;
+  for (const Route& route : routes_) {
+    if (route.http_method != http_method && route.path.Match(path)) {
+      allow.insert(route.http_method);
+    }
+  }
+  if (!allow.empty()) {
     best.kind = RouteMatch::Kind::kMethodNotAllowed;
     best.allow.assign(allow.begin(), allow.end());
   }
