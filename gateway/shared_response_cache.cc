@@ -40,16 +40,35 @@ RedisResponseCache::RedisResponseCache(common::RedisPool& redis, common::WorkerP
     : redis_(redis), workers_(workers), options_(std::move(options)) {}
 
 void RedisResponseCache::Get(const std::string& key, GetDone done) {
-  auto shared_done = std::make_shared<GetDone>(std::move(done));
-  const bool queued = workers_.TrySubmit([this, redis_key = options_.prefix + key, shared_done] {
-    auto reply = redis_.Command({"GET", redis_key});
-    if (!reply.ok() || reply->type != common::RedisReply::Type::kString) {
-      return (*shared_done)(nullptr);
+  {
+    absl::MutexLock lock(&mu_);
+    auto [it, first] = waiting_.try_emplace(key);
+    it->second.push_back(std::move(done));
+    if (!first) return;  // the GET on its way answers this request too
+  }
+  lookups_.fetch_add(1, std::memory_order_relaxed);
+  const bool queued = workers_.TrySubmit([this, key] {
+    auto reply = redis_.Command({"GET", options_.prefix + key});
+    std::shared_ptr<const CachedBody> body;
+    if (reply.ok() && reply->type == common::RedisReply::Type::kString) {
+      if (auto parsed = ParseCachedBody(reply->str)) {
+        body = std::make_shared<const CachedBody>(*std::move(parsed));
+      }
     }
-    auto body = ParseCachedBody(reply->str);
-    (*shared_done)(body ? std::make_shared<const CachedBody>(*std::move(body)) : nullptr);
+    Complete(key, body);
   });
-  if (!queued) (*shared_done)(nullptr);  // overloaded: a miss, the service answers
+  if (!queued) Complete(key, nullptr);  // overloaded: a miss, the service answers
+}
+
+void RedisResponseCache::Complete(const std::string& key,
+                                  const std::shared_ptr<const CachedBody>& body) {
+  std::vector<GetDone> waiters;
+  {
+    absl::MutexLock lock(&mu_);
+    auto node = waiting_.extract(key);
+    if (!node.empty()) waiters = std::move(node.mapped());
+  }
+  for (GetDone& done : waiters) done(body);
 }
 
 void RedisResponseCache::Put(const std::string& key, std::shared_ptr<const CachedBody> body) {

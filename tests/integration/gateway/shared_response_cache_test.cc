@@ -8,6 +8,7 @@
 #include <chrono>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "comptoir/common/redis_pool.h"
 #include "comptoir/common/worker_pool.h"
@@ -63,6 +64,39 @@ TEST(SharedResponseCacheTest, AnotherReplicaReadsWhatOneStoredUntilTheTtl) {
 
   ASSERT_TRUE(pool.Command({"SET", "gw:rc:" + key, "not an entry"}).ok());
   EXPECT_EQ(GetNow(reader, key), nullptr);
+}
+
+TEST(SharedResponseCacheTest, ConcurrentLookUpsOfOneKeyShareOneGet) {
+  auto redis = testing::ScratchRedis::Create();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  common::RedisPool pool({.url = (*redis)->url()});
+  const std::string key = "GET /v1/shops/s1/products?page_size=20";
+  const CachedBody stored = MakeCachedBody(R"({"products":[{"id":"p1"}]})");
+  ASSERT_TRUE(pool.Command({"SET", "gw:rc:" + key, SerializeCachedBody(stored)}).ok());
+
+  // One worker, held busy: the look-ups all queue behind it, so they overlap for sure.
+  common::WorkerPool workers(1, 64);
+  RedisResponseCache cache(pool, workers, {});
+  std::promise<void> release;
+  ASSERT_TRUE(workers.TrySubmit([gate = release.get_future().share()] { gate.wait(); }));
+  constexpr int kRequests = 50;
+  std::vector<std::promise<std::shared_ptr<const CachedBody>>> answers(kRequests);
+  for (auto& answer : answers) {
+    cache.Get(key, [&answer](std::shared_ptr<const CachedBody> body) { answer.set_value(body); });
+  }
+  cache.Get("GET /v1/other", [](std::shared_ptr<const CachedBody>) {});  // another key: its own
+  release.set_value();
+  for (auto& answer : answers) {
+    std::shared_ptr<const CachedBody> body = answer.get_future().get();
+    ASSERT_NE(body, nullptr);
+    EXPECT_EQ(body->body, stored.body);
+    EXPECT_EQ(body->etag, stored.etag);
+  }
+  EXPECT_EQ(cache.lookups(), 2u);  // one GET for the 50 requests of the key, one for the other
+
+  // Once answered, the next request asks Redis again (no answer is kept here).
+  EXPECT_NE(GetNow(cache, key), nullptr);
+  EXPECT_EQ(cache.lookups(), 3u);
 }
 
 }  // namespace
