@@ -173,9 +173,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     state_->handler(
         std::move(request),
+        // Dispatched, not posted: an answer made on an io thread (a cache hit, the JSON of
+        // an upstream reply) is written at once by that thread when the connection's strand
+        // is free, instead of queueing, and possibly waking the other io thread, for it.
         [self = shared_from_this()](HttpResponse res) {
-          net::post(self->stream_.get_executor(),
-                    [self, res = std::move(res)]() mutable { self->Write(std::move(res)); });
+          net::dispatch(self->stream_.get_executor(),
+                        [self, res = std::move(res)]() mutable { self->Write(std::move(res)); });
         },
         [self = shared_from_this()](HttpResponse head, std::function<void()> on_gone) {
           return self->OpenStream(std::move(head), std::move(on_gone));
