@@ -3,15 +3,16 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <ctime>
 #include <string_view>
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/stubs/strutil.h"  // SimpleDtoa/SimpleFtoa: json_util's number format
+#include "json_writer_internal.h"
 
 namespace comptoir::gateway {
 namespace {
@@ -76,6 +77,10 @@ void AppendEscapedCodePoint(uint32_t cp, std::string_view raw, std::string* out)
   }
   out->append(raw);
 }
+
+}  // namespace
+
+namespace json_internal {
 
 void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
@@ -145,23 +150,23 @@ void AppendFloating(Float value, std::string* out) {
   }
 }
 
-// ".123", ".123456" or ".123456789": the fewest groups of three digits that hold `nanos`.
-void AppendNanos(int32_t nanos, std::string* out) {
-  if (nanos == 0) return;
-  char buffer[16];
-  int digits = nanos % 1000000 == 0 ? 3 : nanos % 1000 == 0 ? 6 : 9;
-  int value = digits == 3 ? nanos / 1000000 : digits == 6 ? nanos / 1000 : nanos;
-  std::snprintf(buffer, sizeof(buffer), ".%0*d", digits, value);
-  out->append(buffer);
+void AppendDouble(double value, std::string* out) { AppendFloating(value, out); }
+void AppendFloat(float value, std::string* out) { AppendFloating(value, out); }
+
+namespace {
+
+// `value` as exactly `digits` decimal digits (zero-padded; value < 10^digits).
+void AppendDigits(uint32_t value, int digits, std::string* out) {
+  char buffer[10];
+  for (int i = digits - 1; i >= 0; --i, value /= 10) {
+    buffer[i] = static_cast<char>('0' + value % 10);
+  }
+  out->append(buffer, static_cast<size_t>(digits));
 }
 
-bool AppendMessage(const Message& message, std::string* out);
+}  // namespace
 
-bool AppendTimestamp(const Message& message, std::string* out) {
-  const Descriptor* d = message.GetDescriptor();
-  const Reflection* r = message.GetReflection();
-  const int64_t seconds = r->GetInt64(message, d->FindFieldByNumber(1));
-  const int32_t nanos = r->GetInt32(message, d->FindFieldByNumber(2));
+bool AppendTimestamp(int64_t seconds, int32_t nanos, std::string* out) {
   // 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z, as json_util accepts.
   if (seconds < -62135596800 || seconds > 253402300799 || nanos < 0 || nanos > 999999999) {
     return false;
@@ -169,13 +174,66 @@ bool AppendTimestamp(const Message& message, std::string* out) {
   const time_t t = static_cast<time_t>(seconds);
   struct tm tm {};
   if (gmtime_r(&t, &tm) == nullptr) return false;
-  char buffer[80];  // room for any int the compiler imagines; a real one takes 20
-  std::snprintf(buffer, sizeof(buffer), "\"%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  out->append(buffer);
-  AppendNanos(nanos, out);
+  out->push_back('"');
+  AppendDigits(static_cast<uint32_t>(tm.tm_year + 1900), 4, out);
+  out->push_back('-');
+  AppendDigits(static_cast<uint32_t>(tm.tm_mon + 1), 2, out);
+  out->push_back('-');
+  AppendDigits(static_cast<uint32_t>(tm.tm_mday), 2, out);
+  out->push_back('T');
+  AppendDigits(static_cast<uint32_t>(tm.tm_hour), 2, out);
+  out->push_back(':');
+  AppendDigits(static_cast<uint32_t>(tm.tm_min), 2, out);
+  out->push_back(':');
+  AppendDigits(static_cast<uint32_t>(tm.tm_sec), 2, out);
+  // ".123", ".123456" or ".123456789": the fewest groups of three digits that hold `nanos`.
+  if (nanos != 0) {
+    out->push_back('.');
+    const auto n = static_cast<uint32_t>(nanos);
+    if (n % 1000000 == 0) {
+      AppendDigits(n / 1000000, 3, out);
+    } else if (n % 1000 == 0) {
+      AppendDigits(n / 1000, 6, out);
+    } else {
+      AppendDigits(n, 9, out);
+    }
+  }
   out->append("Z\"");
   return true;
+}
+
+bool AppendEnum(const FieldDescriptor* field, int number, std::string* out) {
+  if (field->enum_type()->full_name() == "google.protobuf.NullValue") {
+    out->append("null");
+    return true;
+  }
+  const auto* value = field->enum_type()->FindValueByNumber(number);
+  if (value == nullptr) {
+    absl::StrAppend(out, number);
+  } else {
+    out->push_back('"');
+    out->append(value->name());
+    out->push_back('"');
+  }
+  return true;
+}
+
+}  // namespace json_internal
+
+namespace {
+
+using json_internal::AppendDouble;
+using json_internal::AppendEnum;
+using json_internal::AppendFloat;
+using json_internal::AppendJsonString;
+
+bool AppendMessage(const Message& message, std::string* out);
+
+bool AppendTimestamp(const Message& message, std::string* out) {
+  const Descriptor* d = message.GetDescriptor();
+  const Reflection* r = message.GetReflection();
+  return json_internal::AppendTimestamp(r->GetInt64(message, d->FindFieldByNumber(1)),
+                                        r->GetInt32(message, d->FindFieldByNumber(2)), out);
 }
 
 bool AppendFieldMask(const Message& message, std::string* out) {
@@ -254,7 +312,7 @@ bool AppendStructValue(const Message& value, std::string* out) {
     case 2: {  // number_value
       const double n = r->GetDouble(value, kind);
       if (!std::isfinite(n)) return false;
-      AppendFloating(n, out);
+      AppendDouble(n, out);
       return true;
     }
     case 3:  // string_value
@@ -285,22 +343,6 @@ bool AppendMessageValue(const Message& message, std::string* out) {
   return false;  // Any, Duration, wrappers: left to json_util
 }
 
-bool AppendEnum(const FieldDescriptor* field, int number, std::string* out) {
-  if (field->enum_type()->full_name() == "google.protobuf.NullValue") {
-    out->append("null");
-    return true;
-  }
-  const auto* value = field->enum_type()->FindValueByNumber(number);
-  if (value == nullptr) {
-    out->append(std::to_string(number));
-  } else {
-    out->push_back('"');
-    out->append(value->name());
-    out->push_back('"');
-  }
-  return true;
-}
-
 // One value of `field` (element `index` when repeated, -1 otherwise).
 bool AppendFieldValue(const Message& message, const FieldDescriptor* field, int index,
                       std::string* out) {
@@ -308,32 +350,32 @@ bool AppendFieldValue(const Message& message, const FieldDescriptor* field, int 
   const bool rep = index >= 0;
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_INT32:
-      out->append(std::to_string(rep ? r->GetRepeatedInt32(message, field, index)
-                                     : r->GetInt32(message, field)));
+      absl::StrAppend(
+          out, rep ? r->GetRepeatedInt32(message, field, index) : r->GetInt32(message, field));
       return true;
     case FieldDescriptor::CPPTYPE_UINT32:
-      out->append(std::to_string(rep ? r->GetRepeatedUInt32(message, field, index)
-                                     : r->GetUInt32(message, field)));
+      absl::StrAppend(
+          out, rep ? r->GetRepeatedUInt32(message, field, index) : r->GetUInt32(message, field));
       return true;
     case FieldDescriptor::CPPTYPE_INT64:
       out->push_back('"');
-      out->append(std::to_string(rep ? r->GetRepeatedInt64(message, field, index)
-                                     : r->GetInt64(message, field)));
+      absl::StrAppend(
+          out, rep ? r->GetRepeatedInt64(message, field, index) : r->GetInt64(message, field));
       out->push_back('"');
       return true;
     case FieldDescriptor::CPPTYPE_UINT64:
       out->push_back('"');
-      out->append(std::to_string(rep ? r->GetRepeatedUInt64(message, field, index)
-                                     : r->GetUInt64(message, field)));
+      absl::StrAppend(
+          out, rep ? r->GetRepeatedUInt64(message, field, index) : r->GetUInt64(message, field));
       out->push_back('"');
       return true;
     case FieldDescriptor::CPPTYPE_DOUBLE:
-      AppendFloating(
-          rep ? r->GetRepeatedDouble(message, field, index) : r->GetDouble(message, field), out);
+      AppendDouble(rep ? r->GetRepeatedDouble(message, field, index) : r->GetDouble(message, field),
+                   out);
       return true;
     case FieldDescriptor::CPPTYPE_FLOAT:
-      AppendFloating(rep ? r->GetRepeatedFloat(message, field, index) : r->GetFloat(message, field),
-                     out);
+      AppendFloat(rep ? r->GetRepeatedFloat(message, field, index) : r->GetFloat(message, field),
+                  out);
       return true;
     case FieldDescriptor::CPPTYPE_BOOL:
       out->append((rep ? r->GetRepeatedBool(message, field, index) : r->GetBool(message, field))

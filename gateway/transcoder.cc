@@ -1,9 +1,12 @@
 #include "transcoder.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
+#include <optional>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "comptoir/common/log.h"
 #include "comptoir/common/status.h"
 #include "google/protobuf/dynamic_message.h"
@@ -111,8 +114,117 @@ absl::StatusOr<std::string> JsonValue(const FieldDescriptor* leaf, std::string_v
   return common::JsonQuote(text);
 }
 
-// Sets the field at `fields` (a resolved path) of `target` from text values, through the
-// JSON parser so that conversions and range checks are exactly the JSON mapping's.
+// A canonical decimal ("0", "-12", no sign on zero, no leading zeros) of at most 20 digits.
+bool CanonicalInteger(std::string_view s, bool allow_minus) {
+  const bool minus = allow_minus && !s.empty() && s[0] == '-';
+  if (minus) s.remove_prefix(1);
+  if (s.empty() || s.size() > 20 || (s[0] == '0' && (s.size() > 1 || minus))) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// One text value of a field as the JSON mapping reads it, for the cases read here without
+// the JSON parser: a string in valid UTF-8, a boolean, an integer as a canonical decimal in
+// range. Anything else (bytes, enums, floating point, well-known types, other spellings)
+// is nullopt and left to the parser, so results and errors stay the mapping's own.
+struct DirectValue {
+  std::string_view text;
+  int64_t i = 0;
+  uint64_t u = 0;
+  bool b = false;
+  bool is_default = false;
+};
+std::optional<DirectValue> ReadDirect(const FieldDescriptor* leaf, std::string_view value) {
+  DirectValue v{.text = value};
+  const absl::string_view digits(value.data(), value.size());
+  switch (leaf->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      if (leaf->type() != FieldDescriptor::TYPE_STRING || !text::ValidUtf8(value)) return {};
+      v.is_default = value.empty();
+      return v;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      if (value != "true" && value != "false") return {};
+      v.b = value == "true";
+      v.is_default = !v.b;
+      return v;
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64:
+      if (!CanonicalInteger(value, true) || !absl::SimpleAtoi(digits, &v.i)) return {};
+      if (leaf->cpp_type() == FieldDescriptor::CPPTYPE_INT32 &&
+          (v.i < INT32_MIN || v.i > INT32_MAX)) {
+        return {};
+      }
+      v.is_default = v.i == 0;
+      return v;
+    case FieldDescriptor::CPPTYPE_UINT32:
+    case FieldDescriptor::CPPTYPE_UINT64:
+      if (!CanonicalInteger(value, false) || !absl::SimpleAtoi(digits, &v.u)) return {};
+      if (leaf->cpp_type() == FieldDescriptor::CPPTYPE_UINT32 && v.u > UINT32_MAX) return {};
+      v.is_default = v.u == 0;
+      return v;
+    default:
+      return {};
+  }
+}
+
+// SetFromText without the JSON parser, when every value reads directly (the path
+// captures and query parameters of almost every request: ids, page sizes, flags). Does
+// what parsing into a scratch message and MergeFrom would: parents created, a default
+// value of a field without presence left unset. False, touching nothing, otherwise.
+bool SetDirectly(Message* target, const std::vector<const FieldDescriptor*>& fields,
+                 const std::vector<std::string>& values) {
+  const FieldDescriptor* leaf = fields.back();
+  for (size_t i = 0; i + 1 < fields.size(); ++i) {
+    if (fields[i]->is_repeated() || fields[i]->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+      return false;
+    }
+  }
+  std::vector<DirectValue> read;
+  read.reserve(values.size());
+  for (const std::string& value : values) {
+    std::optional<DirectValue> v = ReadDirect(leaf, value);
+    if (!v) return false;
+    read.push_back(*v);
+  }
+  Message* m = target;
+  for (size_t i = 0; i + 1 < fields.size(); ++i) {
+    m = m->GetReflection()->MutableMessage(m, fields[i]);
+  }
+  const google::protobuf::Reflection* r = m->GetReflection();
+  for (const DirectValue& v : read) {
+    if (!leaf->is_repeated() && !leaf->has_presence() && v.is_default) continue;
+    const bool add = leaf->is_repeated();
+    switch (leaf->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        add ? r->AddString(m, leaf, std::string(v.text))
+            : r->SetString(m, leaf, std::string(v.text));
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        add ? r->AddBool(m, leaf, v.b) : r->SetBool(m, leaf, v.b);
+        break;
+      case FieldDescriptor::CPPTYPE_INT32:
+        add ? r->AddInt32(m, leaf, static_cast<int32_t>(v.i))
+            : r->SetInt32(m, leaf, static_cast<int32_t>(v.i));
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        add ? r->AddInt64(m, leaf, v.i) : r->SetInt64(m, leaf, v.i);
+        break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        add ? r->AddUInt32(m, leaf, static_cast<uint32_t>(v.u))
+            : r->SetUInt32(m, leaf, static_cast<uint32_t>(v.u));
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        add ? r->AddUInt64(m, leaf, v.u) : r->SetUInt64(m, leaf, v.u);
+        break;
+      default:
+        break;  // ReadDirect takes no other type
+    }
+  }
+  return true;
+}
+
+// Sets the field at `fields` (a resolved path) of `target` from text values, with the
+// conversions and range checks of the JSON mapping: directly for the common cases, through
+// the JSON parser for the rest.
 absl::Status SetFromText(Message* target, const std::vector<const FieldDescriptor*>& fields,
                          const std::vector<std::string>& values, const std::string& name) {
   const FieldDescriptor* leaf = fields.back();
@@ -123,6 +235,7 @@ absl::Status SetFromText(Message* target, const std::vector<const FieldDescripto
   if (!leaf->is_repeated() && values.size() > 1) {
     return common::InvalidField(name, "given more than once");
   }
+  if (SetDirectly(target, fields, values)) return absl::OkStatus();
   std::string json;
   for (const FieldDescriptor* f : fields)
     text::Append(&json, "{", common::JsonQuote(f->json_name()), ":");
@@ -317,6 +430,15 @@ absl::StatusOr<std::unique_ptr<Message>> BuildMessage(const Descriptor* input,
 }
 
 absl::StatusOr<std::string> RenderResponse(const Route& route, std::string_view serialized) {
+  std::string json;
+  json.reserve(serialized.size() * 2);
+  // Straight from the bytes when they are what a canonical serializer writes (always, from
+  // the services); otherwise parsed and printed.
+  if (route.response_body.empty() &&
+      AppendWireJson(route.method->output_type(), serialized, &json)) {
+    return json;
+  }
+  json.clear();
   std::unique_ptr<Message> response = NewMessage(route.method->output_type());
   if (response == nullptr) return absl::InternalError("response type not linked");
   if (!response->ParseFromArray(serialized.data(), static_cast<int>(serialized.size()))) {
@@ -329,8 +451,6 @@ absl::StatusOr<std::string> RenderResponse(const Route& route, std::string_view 
       printed = &response->GetReflection()->GetMessage(*response, f);
     }
   }
-  std::string json;
-  json.reserve(serialized.size() * 2);
   if (AppendMessageJson(*printed, &json)) return json;
   json.clear();  // a type or value the direct writer leaves to json_util
   auto st = google::protobuf::util::MessageToJsonString(*printed, &json, PrintOptions());

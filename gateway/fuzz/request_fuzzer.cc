@@ -2,7 +2,8 @@
 // service sees them: HTTP/1.1 request parsing (Beast, with the gateway's limits), route
 // matching over every annotated RPC linked in, query and path mapping, the JSON depth guard
 // and JSON -> protobuf transcoding; and, with the same input read as a service's answer,
-// protobuf -> JSON rendering. Crashes, sanitizer reports and leaks are the findings.
+// protobuf -> JSON rendering, with the wire-format writer checked against the reflection one.
+// Crashes, sanitizer reports, leaks and a difference between the two writers are the findings.
 //
 // Built with clang only (see run_fuzzer.sh): -fsanitize=fuzzer,address,undefined.
 #include <boost/beast/core/flat_buffer.hpp>
@@ -14,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "json_writer.h"
 #include "route_table.h"
 #include "transcoder.h"
 
@@ -81,6 +83,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!routes.empty()) {
     const auto& route = routes[size % routes.size()];
     (void)comptoir::gateway::RenderResponse(route, input);
+    // The wire-format writer must print what the reflection writer prints for the parsed
+    // message whenever it accepts the bytes: a difference is a finding.
+    const google::protobuf::Descriptor* type = route.method->output_type();
+    std::string wire;
+    if (comptoir::gateway::AppendWireJson(type, input, &wire)) {
+      std::unique_ptr<google::protobuf::Message> parsed = comptoir::gateway::NewMessage(type);
+      std::string reflected;
+      if (!parsed->ParseFromArray(input.data(), static_cast<int>(input.size())) ||
+          !comptoir::gateway::AppendMessageJson(*parsed, &reflected) || reflected != wire) {
+        __builtin_trap();
+      }
+    }
   }
   return 0;
 }

@@ -58,7 +58,7 @@ flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
        -I"$src/gateway" -I"$src/services/common/include" -isystem "$build/proto/gen")
 binary="$out/request_fuzzer"
 sources=("$here/request_fuzzer.cc" "$src/gateway/path_template.cc" "$src/gateway/route_table.cc"
-         "$src/gateway/transcoder.cc" "$src/gateway/json_writer.cc")
+         "$src/gateway/transcoder.cc" "$src/gateway/json_writer.cc" "$src/gateway/wire_json.cc")
 newest=$(ls -t "${sources[@]}" "$0" 2>/dev/null | head -n 1)
 if [[ ! -x $binary || $newest -nt $binary ]]; then
   echo "building $binary"

@@ -8,15 +8,18 @@
 
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/struct.pb.h>
+#include <google/protobuf/text_format.h>
 #include <google/protobuf/timestamp.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "comptoir/common/embedded_file.h"
@@ -197,22 +200,61 @@ std::vector<const Descriptor*> ApiMessageTypes() {
   return types;
 }
 
+// Whether messages of `type` can hold a map (Struct is one), at any depth.
+bool HoldsMap(const Descriptor* type, std::vector<const Descriptor*>* seen) {
+  if (std::find(seen->begin(), seen->end(), type) != seen->end()) return false;
+  seen->push_back(type);
+  if (type->full_name() == "google.protobuf.Struct") return true;
+  for (int i = 0; i < type->field_count(); ++i) {
+    const FieldDescriptor* f = type->field(i);
+    if (f->is_map()) return true;
+    if (f->message_type() != nullptr && HoldsMap(f->message_type(), seen)) return true;
+  }
+  return false;
+}
+bool HoldsMap(const Descriptor* type) {
+  std::vector<const Descriptor*> seen;
+  return HoldsMap(type, &seen);
+}
+
+struct Written {
+  bool direct = false;  // by AppendMessageJson
+  bool wire = false;    // by AppendWireJson
+};
+
 // Renders `message` after a trip through the wire format, as the gateway does with an
-// upstream's bytes; checks the writer agrees with json_util. Returns whether it wrote.
-bool ExpectSameAsJsonUtil(const Message& filled) {
+// upstream's bytes, with both writers (the reflection one on the parsed message, the wire
+// one on the bytes); checks each agrees with json_util. Returns which wrote.
+Written ExpectSameAsJsonUtil(const Message& filled) {
+  const std::string bytes = filled.SerializePartialAsString();
   std::unique_ptr<Message> parsed = NewMessage(filled.GetDescriptor());
-  EXPECT_TRUE(parsed->ParsePartialFromString(filled.SerializePartialAsString()));
+  EXPECT_TRUE(parsed->ParsePartialFromString(bytes));
+  Written written;
   std::string direct;
-  const bool wrote = AppendMessageJson(*parsed, &direct);
+  written.direct = AppendMessageJson(*parsed, &direct);
+  std::string wire;
+  written.wire = AppendWireJson(filled.GetDescriptor(), bytes, &wire);
   bool reference_ok = false;
   const std::string reference = Reference(*parsed, &reference_ok);
-  if (wrote) {
+  if (written.direct) {
     EXPECT_TRUE(reference_ok) << filled.GetDescriptor()->full_name()
                               << ": the writer accepted what json_util refuses: " << direct;
     EXPECT_EQ(direct, reference) << filled.GetDescriptor()->full_name() << "\n"
                                  << filled.ShortDebugString();
   }
-  return wrote;
+  if (written.wire) {
+    EXPECT_TRUE(reference_ok) << filled.GetDescriptor()->full_name()
+                              << ": the wire writer accepted what json_util refuses: " << wire;
+    EXPECT_EQ(wire, reference) << filled.GetDescriptor()->full_name() << " (from the wire)\n"
+                               << filled.ShortDebugString();
+  }
+  // Bytes from a serializer are canonical: the wire writer declines only what the
+  // reflection writer declines, and maps (Struct).
+  if (!HoldsMap(filled.GetDescriptor())) {
+    EXPECT_EQ(written.wire, written.direct) << filled.GetDescriptor()->full_name() << "\n"
+                                            << filled.ShortDebugString();
+  }
+  return written;
 }
 
 TEST(JsonWriterTest, MatchesJsonUtilOnEveryApiMessageType) {
@@ -226,7 +268,7 @@ TEST(JsonWriterTest, MatchesJsonUtilOnEveryApiMessageType) {
       ASSERT_NE(m, nullptr) << type->full_name();
       Filler(seed * 7919 + static_cast<uint32_t>(total)).Fill(m.get(), 0);
       ++total;
-      if (ExpectSameAsJsonUtil(*m)) ++written;
+      if (ExpectSameAsJsonUtil(*m).direct) ++written;
       if (HasFailure()) return;  // one clear failure beats thousands
     }
   }
@@ -242,13 +284,16 @@ TEST(JsonWriterTest, WellKnownTypesAndEmptyMessages) {
   std::string out;
   ASSERT_TRUE(AppendMessageJson(ts, &out));
   EXPECT_EQ(out, "\"2025-11-26T09:40:00.120Z\"");
+  out.clear();
+  ASSERT_TRUE(AppendWireJson(ts.GetDescriptor(), ts.SerializeAsString(), &out));
+  EXPECT_EQ(out, "\"2025-11-26T09:40:00.120Z\"");
   google::protobuf::Struct empty;
   ExpectSameAsJsonUtil(empty);
   google::protobuf::Struct s;
   (*s.mutable_fields())["a"].set_number_value(1.5);
   (*s.mutable_fields())["b"].mutable_list_value()->add_values()->set_string_value("x");
   (*s.mutable_fields())["c"].set_null_value(google::protobuf::NULL_VALUE);
-  EXPECT_TRUE(ExpectSameAsJsonUtil(s));
+  EXPECT_TRUE(ExpectSameAsJsonUtil(s).direct);
   // json_util refuses these; the writer declines them so the caller hears the same.
   google::protobuf::Value no_kind;
   out.clear();
@@ -257,6 +302,147 @@ TEST(JsonWriterTest, WellKnownTypesAndEmptyMessages) {
   far.set_seconds(253402300800);
   out.clear();
   EXPECT_FALSE(AppendMessageJson(far, &out));
+}
+
+// Bytes written by hand, for what a serializer never writes, and a proto3 type made here
+// for the shapes the API does not use (packed repeated scalars).
+class WireJsonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    google::protobuf::FileDescriptorProto file;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+        R"pb(
+          name: "wire_json_test.proto"
+          package: "wiretest"
+          syntax: "proto3"
+          message_type {
+            name: "Packed"
+            field {
+              name: "ints"
+              number: 1
+              label: LABEL_REPEATED
+              type: TYPE_INT32
+              json_name: "ints"
+            }
+            field { name: "zig" number: 2 label: LABEL_REPEATED type: TYPE_SINT64 json_name: "zig" }
+            field {
+              name: "reals"
+              number: 3
+              label: LABEL_REPEATED
+              type: TYPE_DOUBLE
+              json_name: "reals"
+            }
+            field {
+              name: "flag"
+              number: 4
+              label: LABEL_OPTIONAL
+              type: TYPE_BOOL
+              json_name: "flag"
+              proto3_optional: true
+              oneof_index: 0
+            }
+            oneof_decl { name: "_flag" }
+          }
+          message_type {
+            name: "Node"
+            field {
+              name: "child"
+              number: 1
+              label: LABEL_OPTIONAL
+              type: TYPE_MESSAGE
+              type_name: ".wiretest.Node"
+              json_name: "child"
+            }
+          })pb",
+        &file));
+    const google::protobuf::FileDescriptor* built = pool_.BuildFile(file);
+    ASSERT_NE(built, nullptr);
+    packed_ = built->FindMessageTypeByName("Packed");
+    node_ = built->FindMessageTypeByName("Node");
+  }
+
+  // A length-delimited field (string, message or packed run) of a field below 16.
+  static std::string Delimited(int number, std::string_view value) {
+    std::string out(1, static_cast<char>(number << 3 | 2));
+    for (size_t n = value.size();; n >>= 7) {
+      out.push_back(static_cast<char>((n & 0x7f) | (n >= 0x80 ? 0x80 : 0)));
+      if (n < 0x80) break;
+    }
+    return out + std::string(value);
+  }
+  static std::string Json(const Descriptor* type, const std::string& bytes, bool* ok) {
+    std::string out;
+    *ok = AppendWireJson(type, bytes, &out);
+    return out;
+  }
+
+  // comptoir.catalogue.v1.Product: id (1), name (4), labels (7, repeated).
+  const Descriptor* product_ =
+      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
+          "comptoir.catalogue.v1.Product");
+  google::protobuf::DescriptorPool pool_;
+  const Descriptor* packed_ = nullptr;
+  const Descriptor* node_ = nullptr;
+};
+
+TEST_F(WireJsonTest, PrintsCanonicalBytesLikeTheParsedMessage) {
+  ASSERT_NE(product_, nullptr);
+  bool ok = false;
+  EXPECT_EQ(
+      Json(product_, Delimited(4, "Comt\xc3\xa9") + Delimited(7, "a") + Delimited(7, "b"), &ok),
+      "{\"name\":\"Comt\xc3\xa9\",\"labels\":[\"a\",\"b\"]}");
+  EXPECT_TRUE(ok);
+}
+
+TEST_F(WireJsonTest, SkipsUnknownFieldsAsParsingDoes) {
+  const std::string unknown("\x98\x06\x05", 3);  // field 99, a varint
+  bool ok = false;
+  EXPECT_EQ(Json(product_, Delimited(4, "x") + unknown + Delimited(7, "a"), &ok),
+            "{\"name\":\"x\",\"labels\":[\"a\"]}");
+  EXPECT_TRUE(ok);
+}
+
+TEST_F(WireJsonTest, LeavesNonCanonicalOrMalformedBytesToParsing) {
+  bool ok = true;
+  Json(product_, Delimited(7, "a") + Delimited(4, "x"), &ok);  // out of number order
+  EXPECT_FALSE(ok);
+  Json(product_, Delimited(4, "x") + Delimited(4, "y"), &ok);  // singular twice: the last wins
+  EXPECT_FALSE(ok);
+  Json(product_, Delimited(7, "a") + Delimited(8, "x") + Delimited(7, "b"), &ok);  // two runs
+  EXPECT_FALSE(ok);
+  Json(product_, Delimited(4, "bad \xc3("), &ok);  // invalid UTF-8, which parsing refuses
+  EXPECT_FALSE(ok);
+  Json(product_, Delimited(4, "xyz").substr(0, 3), &ok);  // truncated
+  EXPECT_FALSE(ok);
+  Json(product_, std::string("\x20\x01", 2), &ok);  // the name (4) sent as a varint
+  EXPECT_FALSE(ok);
+  std::string deep;  // Node in Node, 70 levels: past the limit of 64
+  for (int i = 0; i < 70; ++i) deep = Delimited(1, deep);
+  Json(node_, deep, &ok);
+  EXPECT_FALSE(ok);
+  std::string shallow;  // 60 levels are fine
+  for (int i = 0; i < 60; ++i) shallow = Delimited(1, shallow);
+  Json(node_, shallow, &ok);
+  EXPECT_TRUE(ok);
+}
+
+TEST_F(WireJsonTest, AcceptsPackedAndUnpackedRepeatedScalars) {
+  bool ok = false;
+  // ints [1, 2, -1] packed (-1 takes ten bytes), zig [-2] unpacked, reals [0.5] packed.
+  const std::string ints =
+      Delimited(1, std::string("\x01\x02\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12));
+  const std::string zig("\x10\x03", 2);
+  const std::string reals = Delimited(3, std::string("\x00\x00\x00\x00\x00\x00\xe0\x3f", 8));
+  EXPECT_EQ(Json(packed_, ints + zig + reals, &ok),
+            "{\"ints\":[1,2,-1],\"zig\":[\"-2\"],\"reals\":[0.5]}");
+  EXPECT_TRUE(ok);
+  EXPECT_EQ(Json(packed_, std::string("\x08\x01\x08\x02", 4), &ok), "{\"ints\":[1,2]}");
+  EXPECT_TRUE(ok);
+  // An optional field set to its default is printed; an empty packed run is left to parsing.
+  EXPECT_EQ(Json(packed_, std::string("\x20\x00", 2), &ok), "{\"flag\":false}");
+  EXPECT_TRUE(ok);
+  Json(packed_, Delimited(1, ""), &ok);
+  EXPECT_FALSE(ok);
 }
 
 }  // namespace

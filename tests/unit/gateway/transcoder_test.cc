@@ -5,9 +5,13 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "comptoir/common/log.h"  // JsonQuote
 #include "comptoir/common/status.h"
 #include "comptoir/shops/v1/shops.pb.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "google/protobuf/text_format.h"
 #include "google/protobuf/type.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "problem.h"
 
 namespace comptoir::gateway {
@@ -154,6 +158,101 @@ TEST(Transcoder, ResponseUsesLowerCamelCaseAndOmitsDefaults) {
   ASSERT_TRUE(json.ok()) << json.status();
   EXPECT_EQ(*json, R"({"id":"1","communeInsee":"21231"})");
   EXPECT_EQ(RenderResponse(route, "\xff\xff").status().code(), absl::StatusCode::kInternal);
+}
+
+// Query values are read without the JSON parser when they are plain (canonical integers,
+// true/false, UTF-8 strings); every other spelling goes through it. Either way the result
+// must be the JSON mapping's: compared here with parsing {"field": value} for values on
+// both sides of the line, on a proto3 type with one field of each kind.
+TEST(Transcoder, QueryValuesReadLikeTheJsonMapping) {
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        name: "query_values_test.proto"
+        package: "querytest"
+        syntax: "proto3"
+        message_type {
+          name: "Q"
+          field { name: "i32" number: 1 label: LABEL_OPTIONAL type: TYPE_INT32 json_name: "i32" }
+          field { name: "i64" number: 2 label: LABEL_OPTIONAL type: TYPE_INT64 json_name: "i64" }
+          field { name: "u32" number: 3 label: LABEL_OPTIONAL type: TYPE_UINT32 json_name: "u32" }
+          field { name: "u64" number: 4 label: LABEL_OPTIONAL type: TYPE_UINT64 json_name: "u64" }
+          field { name: "flag" number: 5 label: LABEL_OPTIONAL type: TYPE_BOOL json_name: "flag" }
+          field { name: "text" number: 6 label: LABEL_OPTIONAL type: TYPE_STRING json_name: "text" }
+          field {
+            name: "texts"
+            number: 7
+            label: LABEL_REPEATED
+            type: TYPE_STRING
+            json_name: "texts"
+          }
+          field { name: "s32" number: 8 label: LABEL_OPTIONAL type: TYPE_SINT32 json_name: "s32" }
+          field {
+            name: "opt"
+            number: 9
+            label: LABEL_OPTIONAL
+            type: TYPE_INT32
+            json_name: "opt"
+            proto3_optional: true
+            oneof_index: 0
+          }
+          oneof_decl { name: "_opt" }
+        })pb",
+      &file));
+  google::protobuf::DescriptorPool pool;
+  const google::protobuf::FileDescriptor* built = pool.BuildFile(file);
+  ASSERT_NE(built, nullptr);
+  const google::protobuf::Descriptor* type = built->FindMessageTypeByName("Q");
+  const std::vector<std::string> values = {"0",
+                                           "-0",
+                                           "1",
+                                           "-1",
+                                           "007",
+                                           "+5",
+                                           "1e2",
+                                           "2.0",
+                                           " 3",
+                                           "2147483647",
+                                           "2147483648",
+                                           "-2147483648",
+                                           "-2147483649",
+                                           "4294967295",
+                                           "4294967296",
+                                           "9223372036854775807",
+                                           "9223372036854775808",
+                                           "18446744073709551615",
+                                           "18446744073709551616",
+                                           "99999999999999999999",
+                                           "true",
+                                           "false",
+                                           "TRUE",
+                                           "",
+                                           "Comt\xc3\xa9",
+                                           "a\"b\\c",
+                                           "bad \xc3(",
+                                           "line\nbreak"};
+  for (const std::string field :
+       {"i32", "i64", "u32", "u64", "flag", "text", "texts", "s32", "opt"}) {
+    for (const std::string& value : values) {
+      SCOPED_TRACE(field + "=" + value);
+      absl::StatusOr<std::unique_ptr<google::protobuf::Message>> direct =
+          BuildMessage(type, "", {}, {{field, value}}, "");
+      std::unique_ptr<google::protobuf::Message> parsed = NewMessage(type);
+      const std::string literal = field == "flag" && (value == "true" || value == "false")
+                                      ? value
+                                      : common::JsonQuote(value);
+      const std::string json =
+          "{\"" + field + "\":" + (field == "texts" ? "[" + literal + "]" : literal) + "}";
+      // Booleans are only ever the literals (the JSON mapping would take "0" or "1").
+      const bool parsed_ok = (field != "flag" || value == "true" || value == "false") &&
+                             google::protobuf::util::JsonStringToMessage(json, parsed.get()).ok();
+      ASSERT_EQ(direct.ok(), parsed_ok) << direct.status() << " " << json << " "
+                                        << (direct.ok() ? (*direct)->ShortDebugString() : "");
+      if (parsed_ok) {
+        EXPECT_EQ((*direct)->SerializeAsString(), parsed->SerializeAsString());
+      }
+    }
+  }
 }
 
 TEST(StatusMapping, FollowsTheGrpcGatewayTable) {
