@@ -57,6 +57,10 @@ wrk_rps() {
   sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$out"
 }
 ratio() { python3 -c "print(f'{float($1)/float($2):.2f}')"; }
+# CPU time (user + system) a process has used so far, in microseconds; and per request
+# over a wrk run: steadier than req/s on a shared machine.
+cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000000 / hz}' "/proc/$1/stat"; }
+per_request() { python3 -c "print(f'{($2 - $1) / (float($3) * $seconds):.0f}')"; }
 
 # The same bytes as the gateway's answer, served by nginx as a static file.
 mkdir -p "$tmp/www"
@@ -118,13 +122,19 @@ echo "gateway benchmark: $(nproc) cores, ${seconds}s per measurement, body $byte
 echo
 echo "(1) micro-cache vs nginx static file (wrk -t1 -c64)"
 nginx_rps=$(wrk_rps "http://127.0.0.1:$nport/products.json")
+before=$(cpu_us "${gw_pids[0]}")
 cache_rps=$(wrk_rps "http://127.0.0.1:$cport$target")
+cache_cpu=$(per_request "$before" "$(cpu_us "${gw_pids[0]}")" "$cache_rps")
 echo "  nginx          $nginx_rps req/s"
-echo "  micro-cache    $cache_rps req/s   ($(ratio "$cache_rps" "$nginx_rps")x nginx; target >= 0.6x)"
+echo "  micro-cache    $cache_rps req/s   ($(ratio "$cache_rps" "$nginx_rps")x nginx; target >= 0.6x)" \
+  "gateway CPU ${cache_cpu} us a request"
 echo
 echo "(2) micro-cache off, the gateways' shared Redis cache holding the entry (wrk -t1 -c64)"
+before=$(cpu_us "${gw_pids[1]}")
 nocache_rps=$(wrk_rps "http://127.0.0.1:$sport$target")
-echo "  no micro-cache $nocache_rps req/s   ($(ratio "$nocache_rps" "$nginx_rps")x nginx; target >= 0.3x)"
+nocache_cpu=$(per_request "$before" "$(cpu_us "${gw_pids[1]}")" "$nocache_rps")
+echo "  no micro-cache $nocache_rps req/s   ($(ratio "$nocache_rps" "$nginx_rps")x nginx; target >= 0.3x)" \
+  "gateway CPU ${nocache_cpu} us a request"
 echo
 echo "(3) uncached GET through the gateway (no cache at all) vs the same RPC over gRPC"
 catalogue=$(tr ',' '\n' <<<"$(printf '%s\n' "${gw_env[@]}" | sed -n 's/^UPSTREAMS=//p')" |
