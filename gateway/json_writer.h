@@ -28,8 +28,9 @@ bool AppendMessageJson(const google::protobuf::Message& message, std::string* ou
 // anything a canonical serializer would not write (fields out of number order, a singular
 // field twice, two members of a oneof, a repeated field in two runs, an empty packed run),
 // maps and Struct (a map prints in the parsed map's order, which the wire does not give),
-// groups, invalid UTF-8 in a string, malformed bytes, nesting deeper than 64, and what
-// AppendMessageJson itself declines. Unknown fields are skipped, as parsing would.
+// messages of proto2 files, invalid UTF-8 in a string, malformed bytes, nesting deeper than
+// 64, and what AppendMessageJson itself declines. Unknown fields are skipped, as parsing
+// would.
 bool AppendWireJson(const google::protobuf::Descriptor* type, std::string_view bytes,
                     std::string* out);
 

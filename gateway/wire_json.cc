@@ -272,7 +272,11 @@ bool AppendWireMessage(const Descriptor* type, std::string_view bytes, int depth
     if (name == "google.protobuf.Timestamp") return AppendWireTimestamp(bytes, out);
     return AppendParsedWellKnown(type, bytes, out);
   }
-  if (type->oneof_decl_count() > 64) return false;
+  // proto2 differs (closed enums, unchecked strings, groups): left to the parsing path.
+  if (type->file()->syntax() != google::protobuf::FileDescriptor::SYNTAX_PROTO3 ||
+      type->oneof_decl_count() > 64) {
+    return false;
+  }
   uint64_t oneofs_seen = 0;
   WireReader in(bytes);
   out->push_back('{');
