@@ -173,8 +173,11 @@ std::optional<DirectValue> ReadDirect(const FieldDescriptor* leaf, std::string_v
 bool SetDirectly(Message* target, const std::vector<const FieldDescriptor*>& fields,
                  const std::vector<std::string>& values) {
   const FieldDescriptor* leaf = fields.back();
+  // Parents are plain messages: a well-known type has its own JSON form ("createTime.seconds"
+  // is not one), which the parser enforces.
   for (size_t i = 0; i + 1 < fields.size(); ++i) {
-    if (fields[i]->is_repeated() || fields[i]->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+    if (fields[i]->is_repeated() || fields[i]->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
+        fields[i]->message_type()->full_name().rfind("google.protobuf.", 0) == 0) {
       return false;
     }
   }

@@ -10,6 +10,7 @@
 #include "comptoir/shops/v1/shops.pb.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/text_format.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/type.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "problem.h"
@@ -160,6 +161,15 @@ TEST(Transcoder, ResponseUsesLowerCamelCaseAndOmitsDefaults) {
   EXPECT_EQ(RenderResponse(route, "\xff\xff").status().code(), absl::StatusCode::kInternal);
 }
 
+// Types made by the tests live for the whole process: NewMessage keeps a prototype per
+// descriptor, which must not outlive its pool.
+const google::protobuf::FileDescriptor* BuildOnce(
+    const google::protobuf::FileDescriptorProto& file) {
+  static auto* const pool = new google::protobuf::DescriptorPool();
+  if (const auto* built = pool->FindFileByName(file.name())) return built;
+  return pool->BuildFile(file);
+}
+
 // Query values are read without the JSON parser when they are plain (canonical integers,
 // true/false, UTF-8 strings); every other spelling goes through it. Either way the result
 // must be the JSON mapping's: compared here with parsing {"field": value} for values on
@@ -199,8 +209,7 @@ TEST(Transcoder, QueryValuesReadLikeTheJsonMapping) {
           oneof_decl { name: "_opt" }
         })pb",
       &file));
-  google::protobuf::DescriptorPool pool;
-  const google::protobuf::FileDescriptor* built = pool.BuildFile(file);
+  const google::protobuf::FileDescriptor* built = BuildOnce(file);
   ASSERT_NE(built, nullptr);
   const google::protobuf::Descriptor* type = built->FindMessageTypeByName("Q");
   const std::vector<std::string> values = {"0",
@@ -253,6 +262,43 @@ TEST(Transcoder, QueryValuesReadLikeTheJsonMapping) {
       }
     }
   }
+}
+
+// A well-known type is set from its JSON form only: not field by field from the URL.
+TEST(Transcoder, QueryCannotReachInsideAWellKnownType) {
+  google::protobuf::FileDescriptorProto file;
+  google::protobuf::Timestamp::descriptor()->file()->CopyTo(&file);
+  ASSERT_NE(BuildOnce(file), nullptr);
+  google::protobuf::FileDescriptorProto mine;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        name: "wkt_query_test.proto"
+        package: "querytest"
+        syntax: "proto3"
+        dependency: "google/protobuf/timestamp.proto"
+        message_type {
+          name: "T"
+          field {
+            name: "at"
+            number: 1
+            label: LABEL_OPTIONAL
+            type: TYPE_MESSAGE
+            type_name: ".google.protobuf.Timestamp"
+            json_name: "at"
+          }
+        })pb",
+      &mine));
+  const google::protobuf::FileDescriptor* built = BuildOnce(mine);
+  ASSERT_NE(built, nullptr);
+  const google::protobuf::Descriptor* type = built->FindMessageTypeByName("T");
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> nested =
+      BuildMessage(type, "", {}, {{"at.seconds", "5"}}, "");
+  std::unique_ptr<google::protobuf::Message> parsed = NewMessage(type);
+  const bool parsed_ok =
+      google::protobuf::util::JsonStringToMessage(R"({"at":{"seconds":"5"}})", parsed.get()).ok();
+  EXPECT_EQ(nested.ok(), parsed_ok);
+  auto whole = BuildMessage(type, "", {}, {{"at", "2026-11-26T12:00:00Z"}}, "");
+  ASSERT_TRUE(whole.ok()) << whole.status();
 }
 
 TEST(StatusMapping, FollowsTheGrpcGatewayTable) {
