@@ -4,7 +4,6 @@
 // uses these instead. Pure functions: thread-safe.
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -94,42 +93,6 @@ inline void ReplaceAll(std::string* s, std::string_view from, std::string_view t
   for (size_t pos = s->find(from); pos != std::string::npos; pos = s->find(from, pos + to.size())) {
     s->replace(pos, from.size(), to);
   }
-}
-
-// Whether `s` is UTF-8 as protobuf's parser checks proto3 strings: no overlong forms, no
-// surrogates, nothing past U+10FFFF.
-inline bool ValidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    const uint8_t c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    int more = 0;
-    uint8_t low = 0x80, high = 0xbf;  // bounds of the second byte
-    if (c >= 0xc2 && c <= 0xdf) {
-      more = 1;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      more = 2;
-      if (c == 0xe0) low = 0xa0;
-      if (c == 0xed) high = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      more = 3;
-      if (c == 0xf0) low = 0x90;
-      if (c == 0xf4) high = 0x8f;
-    } else {
-      return false;
-    }
-    if (end - p <= more) return false;
-    if (p[1] < low || p[1] > high) return false;
-    for (int k = 2; k <= more; ++k) {
-      if ((p[k] & 0xc0) != 0x80) return false;
-    }
-    p += more + 1;
-  }
-  return true;
 }
 
 }  // namespace comptoir::gateway::text

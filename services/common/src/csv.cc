@@ -29,15 +29,6 @@ void AppendUtf8(uint32_t code_point, std::string& out) {
   }
 }
 
-bool IsValidUtf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    const std::size_t len = Utf8SequenceLength(text, i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
-
 bool IsFormulaStart(char c) { return c == '=' || c == '+' || c == '-' || c == '@'; }
 
 // Whether `value` is apostrophes followed by a formula start.

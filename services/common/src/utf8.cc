@@ -15,7 +15,23 @@ std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
   for (std::size_t k = 1; k < len; ++k) {
     if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 0;
   }
+  // Nor are overlong three- and four-byte forms, UTF-16 surrogates (U+D800-U+DFFF) and the
+  // four-byte forms past U+10FFFF: the second byte's range says.
+  const auto second = static_cast<unsigned char>(text[i + (len > 1 ? 1 : 0)]);
+  if ((c == 0xE0 && second < 0xA0) || (c == 0xED && second > 0x9F) ||
+      (c == 0xF0 && second < 0x90) || (c == 0xF4 && second > 0x8F)) {
+    return 0;
+  }
   return len;
+}
+
+bool IsValidUtf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t len = Utf8SequenceLength(text, i);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
 }
 
 int PrintableLength(std::string_view text) {

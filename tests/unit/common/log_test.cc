@@ -54,8 +54,15 @@ TEST(Utf8, ValidatesAndCountsCodePoints) {
   EXPECT_EQ(PrintableLength("Fromagerie"), 10);
   EXPECT_EQ(PrintableLength("Épicerie à Ornans"), 17);
   EXPECT_EQ(PrintableLength("tab\there"), -1);
-  EXPECT_EQ(PrintableLength("\xc0\xaf"), -1);  // overlong
-  EXPECT_EQ(PrintableLength("\xe2\x82"), -1);  // truncated
+  EXPECT_EQ(PrintableLength("\xc0\xaf"), -1);                     // overlong
+  EXPECT_EQ(PrintableLength("\xe2\x82"), -1);                     // truncated
+  EXPECT_EQ(PrintableLength("\xe0\x80\xaf"), -1);                 // overlong, three bytes
+  EXPECT_EQ(PrintableLength("\xf0\x80\x80\xaf"), -1);             // overlong, four bytes
+  EXPECT_EQ(PrintableLength("\xed\xa0\x80"), -1);                 // a UTF-16 surrogate
+  EXPECT_EQ(PrintableLength("\xf4\x90\x80\x80"), -1);             // past U+10FFFF
+  EXPECT_EQ(PrintableLength("\xed\x9f\xbf\xf4\x8f\xbf\xbf"), 2);  // U+D7FF, U+10FFFF
+  EXPECT_TRUE(IsValidUtf8("Comt\xc3\xa9 \xf0\x9f\xa7\x80"));
+  EXPECT_FALSE(IsValidUtf8("Comt\xc3"));
   EXPECT_EQ(PrintableLength(""), 0);
 }
 
