@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "comptoir/common/log.h"
 #include "comptoir/common/status.h"
+#include "comptoir/common/utf8.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
 #include "json_writer.h"
@@ -138,7 +139,7 @@ std::optional<DirectValue> ReadDirect(const FieldDescriptor* leaf, std::string_v
   const absl::string_view digits(value.data(), value.size());
   switch (leaf->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING:
-      if (leaf->type() != FieldDescriptor::TYPE_STRING || !text::ValidUtf8(value)) return {};
+      if (leaf->type() != FieldDescriptor::TYPE_STRING || !common::IsValidUtf8(value)) return {};
       v.is_default = value.empty();
       return v;
     case FieldDescriptor::CPPTYPE_BOOL:
@@ -173,11 +174,8 @@ std::optional<DirectValue> ReadDirect(const FieldDescriptor* leaf, std::string_v
 bool SetDirectly(Message* target, const std::vector<const FieldDescriptor*>& fields,
                  const std::vector<std::string>& values) {
   const FieldDescriptor* leaf = fields.back();
-  // Parents are plain messages: a well-known type has its own JSON form ("createTime.seconds"
-  // is not one), which the parser enforces.
   for (size_t i = 0; i + 1 < fields.size(); ++i) {
-    if (fields[i]->is_repeated() || fields[i]->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
-        fields[i]->message_type()->full_name().rfind("google.protobuf.", 0) == 0) {
+    if (fields[i]->is_repeated() || fields[i]->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
       return false;
     }
   }

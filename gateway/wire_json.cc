@@ -11,11 +11,12 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "comptoir/common/utf8.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "json_writer.h"
 #include "json_writer_internal.h"
-#include "text.h"
+#include "transcoder.h"  // NewMessage
 
 namespace comptoir::gateway {
 namespace {
@@ -139,11 +140,11 @@ bool AppendParsedWellKnown(const Descriptor* type, std::string_view bytes, std::
       type->full_name() != "google.protobuf.Empty") {
     return false;
   }
-  const google::protobuf::Message* prototype =
-      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
-  if (prototype == nullptr) return false;
-  std::unique_ptr<google::protobuf::Message> message(prototype->New());
-  if (!message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
+  std::unique_ptr<google::protobuf::Message> message = NewMessage(type);
+  if (message == nullptr ||
+      !message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return false;
+  }
   return AppendMessageJson(*message, out);
 }
 
@@ -248,7 +249,7 @@ bool AppendWireValue(const FieldDescriptor* field, WireReader& in, int depth, bo
     }
     case FieldDescriptor::TYPE_STRING:
       if (implicit && s.empty()) return *skip = true;
-      if (!text::ValidUtf8(s)) return false;  // parsing fails on it: that path reports it
+      if (!common::IsValidUtf8(s)) return false;  // parsing fails on it: that path reports it
       json_internal::AppendJsonString(s, out);
       return true;
     case FieldDescriptor::TYPE_BYTES:

@@ -10,7 +10,6 @@
 #include "comptoir/shops/v1/shops.pb.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/text_format.h"
-#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/type.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "problem.h"
@@ -264,41 +263,24 @@ TEST(Transcoder, QueryValuesReadLikeTheJsonMapping) {
   }
 }
 
-// A well-known type is set from its JSON form only: not field by field from the URL.
-TEST(Transcoder, QueryCannotReachInsideAWellKnownType) {
-  google::protobuf::FileDescriptorProto file;
-  google::protobuf::Timestamp::descriptor()->file()->CopyTo(&file);
-  ASSERT_NE(BuildOnce(file), nullptr);
-  google::protobuf::FileDescriptorProto mine;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      R"pb(
-        name: "wkt_query_test.proto"
-        package: "querytest"
-        syntax: "proto3"
-        dependency: "google/protobuf/timestamp.proto"
-        message_type {
-          name: "T"
-          field {
-            name: "at"
-            number: 1
-            label: LABEL_OPTIONAL
-            type: TYPE_MESSAGE
-            type_name: ".google.protobuf.Timestamp"
-            json_name: "at"
-          }
-        })pb",
-      &mine));
-  const google::protobuf::FileDescriptor* built = BuildOnce(mine);
-  ASSERT_NE(built, nullptr);
-  const google::protobuf::Descriptor* type = built->FindMessageTypeByName("T");
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> nested =
-      BuildMessage(type, "", {}, {{"at.seconds", "5"}}, "");
+// A field inside a well-known type ("from.seconds" of a Timestamp) is read as the JSON
+// mapping reads {"from": {"seconds": "5"}}, and the Timestamp's own form still works.
+TEST(Transcoder, QueryInsideAWellKnownTypeReadsLikeTheJsonMapping) {
+  // ListShopOrdersRequest.from is a google.protobuf.Timestamp.
+  const google::protobuf::Descriptor* type =
+      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
+          "comptoir.orders.v1.ListShopOrdersRequest");
+  ASSERT_NE(type, nullptr);
   std::unique_ptr<google::protobuf::Message> parsed = NewMessage(type);
-  const bool parsed_ok =
-      google::protobuf::util::JsonStringToMessage(R"({"at":{"seconds":"5"}})", parsed.get()).ok();
-  EXPECT_EQ(nested.ok(), parsed_ok);
-  auto whole = BuildMessage(type, "", {}, {{"at", "2026-11-26T12:00:00Z"}}, "");
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(R"({"from":{"seconds":"5"}})", parsed.get())
+          .ok());
+  auto nested = BuildMessage(type, "", {}, {{"from.seconds", "5"}}, "");
+  ASSERT_TRUE(nested.ok()) << nested.status();
+  EXPECT_EQ((*nested)->SerializeAsString(), parsed->SerializeAsString());
+  auto whole = BuildMessage(type, "", {}, {{"from", "2026-11-26T12:00:00Z"}}, "");
   ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_EQ((*whole)->ShortDebugString(), "from { seconds: 1795694400 }");
 }
 
 TEST(StatusMapping, FollowsTheGrpcGatewayTable) {
