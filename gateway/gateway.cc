@@ -1,5 +1,7 @@
 #include "gateway.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -137,15 +139,10 @@ std::string TraceparentFor(std::string_view header_value) {
 }
 
 std::string StrongEtag(std::string_view body) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : body) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
+  const uint64_t h = XXH3_64bits(body.data(), body.size());
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (int shift = 60; shift >= 0; shift -= 4) out += kHex[(h >> shift) & 0xf];
-  out += '"';
+  std::string out(18, '"');
+  for (int i = 0; i < 16; ++i) out[1 + i] = kHex[(h >> (60 - 4 * i)) & 0xf];
   return out;
 }
 
@@ -190,13 +187,19 @@ void Gateway::HandleApiDocument(std::shared_ptr<Exchange> ex) {
 }
 
 void Gateway::Handle(HttpRequest request, Responder done) {
-  Handle(std::move(request), std::move(done), nullptr);
+  Handle(std::move(request), std::move(done), nullptr, executor_);
+}
+
+void Gateway::Handle(HttpRequest request, Responder done, StreamOpener open_stream) {
+  Handle(std::move(request), std::move(done), std::move(open_stream), executor_);
 }
 
 void Gateway::SetStreamOptions(StreamOptions options) { stream_options_ = options; }
 
-void Gateway::Handle(HttpRequest request, Responder done, StreamOpener open_stream) {
+void Gateway::Handle(HttpRequest request, Responder done, StreamOpener open_stream,
+                     boost::asio::any_io_executor executor) {
   auto ex = std::make_shared<Exchange>();
+  ex->executor = std::move(executor);
   ex->open_stream = std::move(open_stream);
   ex->request_id = RequestIdFor(request["X-Request-Id"]);
   ex->traceparent = TraceparentFor(request["traceparent"]);
@@ -360,7 +363,8 @@ void Gateway::Admit(std::shared_ptr<Exchange> ex) {
         [this, ex = std::move(ex)](absl::StatusOr<PartnerKeyInfo> key) mutable {
           // A cached key answers on this (I/O) thread: go on at once; from a gRPC thread,
           // hand over.
-          boost::asio::dispatch(executor_,
+          const boost::asio::any_io_executor executor = ex->executor;
+          boost::asio::dispatch(executor,
                                 [this, ex = std::move(ex), key = std::move(key)]() mutable {
                                   AdmitPartner(std::move(ex), std::move(key));
                                 });
@@ -432,8 +436,9 @@ void Gateway::Limit(std::shared_ptr<Exchange> ex, const std::string& caller,
       [this, ex = std::move(ex), route_class](absl::StatusOr<RateDecision> decision) mutable {
         // A locally leased budget answers on this (I/O) thread: go on at once; from a
         // limiter worker, hand over.
-        boost::asio::dispatch(executor_, [this, ex = std::move(ex), route_class,
-                                          decision = std::move(decision)]() mutable {
+        const boost::asio::any_io_executor executor = ex->executor;
+        boost::asio::dispatch(executor, [this, ex = std::move(ex), route_class,
+                                         decision = std::move(decision)]() mutable {
           if (!decision.ok()) {
             metrics_.ObserveRateLimit(ex->route, "unavailable");
             // Documented choice: logins and sign-ups fail closed (a Redis outage must not
@@ -484,16 +489,16 @@ void Gateway::Forward(std::shared_ptr<Exchange> ex) {
     if (shared_cache_ != nullptr) {
       ex->shared_cache_asked = true;
       const std::string key = ex->cache_key;
-      shared_cache_->Get(
-          key, [this, ex = std::move(ex)](std::shared_ptr<const CachedBody> hit) mutable {
-            boost::asio::dispatch(
-                executor_, [this, ex = std::move(ex), hit = std::move(hit)]() mutable {
-                  metrics_.ObserveCache(ex->route, hit ? "shared_hit" : "shared_miss");
-                  if (!hit) return Forward(std::move(ex));
-                  if (micro_cache_ != nullptr) micro_cache_->Put(ex->cache_key, *hit);
-                  FinishBody(std::move(ex), *hit);
-                });
-          });
+      shared_cache_->Get(key, [this,
+                               ex = std::move(ex)](std::shared_ptr<const CachedBody> hit) mutable {
+        const boost::asio::any_io_executor executor = ex->executor;
+        boost::asio::dispatch(executor, [this, ex = std::move(ex), hit = std::move(hit)]() mutable {
+          metrics_.ObserveCache(ex->route, hit ? "shared_hit" : "shared_miss");
+          if (!hit) return Forward(std::move(ex));
+          if (micro_cache_ != nullptr) micro_cache_->Put(ex->cache_key, *hit);
+          FinishBody(std::move(ex), *hit);
+        });
+      });
       return;
     }
   }
@@ -562,9 +567,11 @@ void Gateway::Forward(std::shared_ptr<Exchange> ex) {
       std::chrono::milliseconds(0),
       [this, ex, &route](const grpc::Status& status, std::string response,
                          int64_t retry_after) mutable {
-        // On a gRPC thread: hand over at once, do the JSON work on the executor.
-        boost::asio::post(executor_, [this, ex = std::move(ex), &route, status, retry_after,
-                                      response = std::move(response)]() mutable {
+        // On a gRPC thread: hand over at once, do the JSON work on the connection's
+        // executor (the answer is then written there without another hand-off).
+        const boost::asio::any_io_executor executor = ex->executor;
+        boost::asio::post(executor, [this, ex = std::move(ex), &route, status, retry_after,
+                                     response = std::move(response)]() mutable {
           if (!status.ok()) {
             // A service's own limit (e.g. logins per account) says when to come back.
             if (retry_after > 0) ex->retry_after_seconds = retry_after;

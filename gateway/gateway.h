@@ -120,6 +120,10 @@ class Gateway {
   void Handle(HttpRequest request, Responder done);
   // `open_stream` serves server-streaming routes as Server-Sent Events (406 without it).
   void Handle(HttpRequest request, Responder done, StreamOpener open_stream);
+  // Goes on after asynchronous steps on `executor` (the connection's strand) instead of
+  // the gateway's own: the answer is then made on the thread that writes it.
+  void Handle(HttpRequest request, Responder done, StreamOpener open_stream,
+              boost::asio::any_io_executor executor);
   void SetStreamOptions(StreamOptions options);
   size_t open_streams() const { return open_streams_.load(); }
 
@@ -194,7 +198,8 @@ std::string TraceparentFor(std::string_view header_value);
 // HTML, a Content-Security-Policy.
 void SetSecurityHeaders(std::string_view path, HttpResponse* res);
 
-// A strong entity tag for a body: "\"<16 hex digits>\"" (FNV-1a 64 of the bytes).
+// A strong entity tag for a body: "\"<16 hex digits>\"" (XXH3, 64 bits, of the bytes: the
+// same in every replica and version, and a few microseconds for a large answer).
 std::string StrongEtag(std::string_view body);
 
 // Whether an If-None-Match header value matches `etag` ("*", or one of a comma-separated

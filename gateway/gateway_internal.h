@@ -32,6 +32,9 @@ struct Gateway::Exchange {
   std::string cors_origin;           // echoed in Access-Control-Allow-Origin when set
   bool if_match = false;             // a write with If-Match: ABORTED is 412
   StreamOpener open_stream;          // for server-streaming routes
+  // Where the work after an asynchronous step (upstream call, rate limit, partner key) goes
+  // on: the connection's strand, or the gateway's executor.
+  boost::asio::any_io_executor executor;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 

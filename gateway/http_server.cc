@@ -15,6 +15,7 @@
 #include <thread>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "comptoir/common/log.h"
@@ -30,14 +31,15 @@ using tcp = net::ip::tcp;
 class Session;
 
 struct HttpServer::State {
-  State(net::io_context& context, HttpHandler h, HttpServerOptions o)
-      : ioc(context),
-        acceptor(net::make_strand(context)),
+  State(std::vector<net::io_context*> pool, HttpHandler h, HttpServerOptions o)
+      : contexts(std::move(pool)),
+        acceptor(net::make_strand(*contexts.front())),
         retry(acceptor.get_executor()),
         handler(std::move(h)),
         options(o) {}
 
-  net::io_context& ioc;
+  const std::vector<net::io_context*> contexts;  // not empty
+  size_t next_context = 0;  // round-robin of new connections, on the acceptor's strand
   tcp::acceptor acceptor;   // used on its strand once started
   net::steady_timer retry;  // delays accepting again after an accept error (e.g. EMFILE)
   const HttpHandler handler;
@@ -182,7 +184,8 @@ class Session : public std::enable_shared_from_this<Session> {
         },
         [self = shared_from_this()](HttpResponse head, std::function<void()> on_gone) {
           return self->OpenStream(std::move(head), std::move(on_gone));
-        });
+        },
+        stream_.get_executor());
   }
 
   // A streamed answer (Server-Sent Events): the head, then chunks in order, then the last
@@ -360,7 +363,8 @@ class Session : public std::enable_shared_from_this<Session> {
 namespace {
 
 void Accept(std::shared_ptr<HttpServer::State> state) {
-  state->acceptor.async_accept(net::make_strand(state->ioc),
+  net::io_context& context = *state->contexts[state->next_context++ % state->contexts.size()];
+  state->acceptor.async_accept(net::make_strand(context),
                                [state](beast::error_code ec, tcp::socket socket) {
                                  if (ec == net::error::operation_aborted || state->stopping) return;
                                  if (ec) {
@@ -385,7 +389,11 @@ void Accept(std::shared_ptr<HttpServer::State> state) {
 }  // namespace
 
 HttpServer::HttpServer(net::io_context& ioc, HttpHandler handler, HttpServerOptions options)
-    : state_(std::make_shared<State>(ioc, std::move(handler), options)) {}
+    : HttpServer(std::vector<net::io_context*>{&ioc}, std::move(handler), options) {}
+
+HttpServer::HttpServer(std::vector<net::io_context*> contexts, HttpHandler handler,
+                       HttpServerOptions options)
+    : state_(std::make_shared<State>(std::move(contexts), std::move(handler), options)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -401,7 +409,7 @@ absl::Status HttpServer::Listen(const std::string& host_port) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   beast::error_code ec;
-  tcp::resolver resolver(state_->ioc);
+  tcp::resolver resolver(*state_->contexts.front());
   auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::passive, ec);
   if (ec || results.empty()) {
     return absl::InvalidArgumentError(text::Cat("cannot resolve \"", host, "\": ", ec.message()));

@@ -1,13 +1,14 @@
 // The gateway's HTTP/1.1 server on Boost.Beast: asynchronous accept, read and write on
-// per-connection strands, keep-alive, bounded headers (431) and bodies (413), read and write
-// timeouts, and a graceful stop that refuses new connections and lets requests in flight
-// finish. Requests go to a handler that answers through a callback, possibly from another
-// thread; the answer is written back on the connection's strand.
-// Thread-safe: Stop, WaitDrained and in_flight may be called from any thread; Listen and
-// Start from one thread before the io_context runs requests.
+// per-connection strands (over one io_context, or spread over several), keep-alive, bounded headers
+// (431) and bodies (413), read and write timeouts, and a graceful stop that refuses new connections
+// and lets requests in flight finish. Requests go to a handler that answers through a callback,
+// possibly from another thread; the answer is written back on the connection's strand. Thread-safe:
+// Stop, WaitDrained and in_flight may be called from any thread; Listen and Start from one thread
+// before the io_context runs requests.
 #pragma once
 
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstddef>
@@ -15,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "gateway.h"
@@ -36,11 +38,19 @@ struct HttpServerOptions {
 };
 
 // The opener may be kept and used later (once) to answer as a stream instead of `done`.
-using HttpHandler = std::function<void(HttpRequest, Responder, StreamOpener)>;
+// `connection` is the executor (strand) of the request's connection: work posted there runs
+// on the thread that will write the answer, so the answer is written without a hand-off.
+using HttpHandler = std::function<void(HttpRequest, Responder, StreamOpener,
+                                       boost::asio::any_io_executor connection)>;
 
 class HttpServer {
  public:
   HttpServer(boost::asio::io_context& ioc, HttpHandler handler, HttpServerOptions options = {});
+  // Connections spread round-robin over `contexts` (one thread each is the intended use: a
+  // connection's reads, writes and answers then stay on one thread, which neither wakes
+  // another for each completion nor contends for a shared queue). Accepts on the first.
+  HttpServer(std::vector<boost::asio::io_context*> contexts, HttpHandler handler,
+             HttpServerOptions options = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

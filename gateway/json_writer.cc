@@ -1,14 +1,13 @@
 #include "json_writer.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
-#include <ctime>
 #include <string_view>
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/stubs/strutil.h"  // SimpleDtoa/SimpleFtoa: json_util's number format
@@ -82,17 +81,23 @@ void AppendEscapedCodePoint(uint32_t cp, std::string_view raw, std::string* out)
 
 namespace json_internal {
 
+namespace {
+// Bytes that go into a JSON string as they are: printable ASCII but the quote, the backslash
+// and the angle brackets (json_util escapes those too).
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x7f; ++c) plain[c] = c != '"' && c != '\\' && c != '<' && c != '>';
+  return plain;
+}();
+}  // namespace
+
 void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
   size_t i = 0;
   while (i < s.size()) {
     // Runs of plain ASCII go in one append (ids, names and prices are mostly that).
     size_t run = i;
-    while (run < s.size()) {
-      const auto c = static_cast<unsigned char>(s[run]);
-      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>') break;
-      ++run;
-    }
+    while (run < s.size() && kPlain[static_cast<unsigned char>(s[run])]) ++run;
     out->append(s.data() + i, run - i);
     i = run;
     if (i >= s.size()) break;
@@ -155,13 +160,10 @@ void AppendFloat(float value, std::string* out) { AppendFloating(value, out); }
 
 namespace {
 
-// `value` as exactly `digits` decimal digits (zero-padded; value < 10^digits).
-void AppendDigits(uint32_t value, int digits, std::string* out) {
-  char buffer[10];
-  for (int i = digits - 1; i >= 0; --i, value /= 10) {
-    buffer[i] = static_cast<char>('0' + value % 10);
-  }
-  out->append(buffer, static_cast<size_t>(digits));
+// `value` as exactly `digits` decimal digits at `at` (zero-padded; value < 10^digits).
+char* PutDigits(uint32_t value, int digits, char* at) {
+  for (int i = digits - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
+  return at + digits;
 }
 
 }  // namespace
@@ -171,34 +173,52 @@ bool AppendTimestamp(int64_t seconds, int32_t nanos, std::string* out) {
   if (seconds < -62135596800 || seconds > 253402300799 || nanos < 0 || nanos > 999999999) {
     return false;
   }
-  const time_t t = static_cast<time_t>(seconds);
-  struct tm tm {};
-  if (gmtime_r(&t, &tm) == nullptr) return false;
-  out->push_back('"');
-  AppendDigits(static_cast<uint32_t>(tm.tm_year + 1900), 4, out);
-  out->push_back('-');
-  AppendDigits(static_cast<uint32_t>(tm.tm_mon + 1), 2, out);
-  out->push_back('-');
-  AppendDigits(static_cast<uint32_t>(tm.tm_mday), 2, out);
-  out->push_back('T');
-  AppendDigits(static_cast<uint32_t>(tm.tm_hour), 2, out);
-  out->push_back(':');
-  AppendDigits(static_cast<uint32_t>(tm.tm_min), 2, out);
-  out->push_back(':');
-  AppendDigits(static_cast<uint32_t>(tm.tm_sec), 2, out);
+  // The civil date of the day (proleptic Gregorian, H. Hinnant's days-to-civil): no time
+  // zone, so none of gmtime's locking.
+  const int64_t days = (seconds >= 0 ? seconds : seconds - 86399) / 86400;
+  const auto second_of_day = static_cast<uint32_t>(seconds - days * 86400);
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto day_of_era = static_cast<uint32_t>(z - era * 146097);
+  const uint32_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const uint32_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const uint32_t mp = (5 * day_of_year + 2) / 153;
+  const uint32_t day = day_of_year - (153 * mp + 2) / 5 + 1;
+  const uint32_t month = mp < 10 ? mp + 3 : mp - 9;
+  const auto year =
+      static_cast<uint32_t>(static_cast<int64_t>(year_of_era) + era * 400 + (month <= 2));
+  // Put together in place, then appended at once: answers carry two timestamps a product.
+  char text[40];
+  char* p = text;
+  *p++ = '"';
+  p = PutDigits(year, 4, p);
+  *p++ = '-';
+  p = PutDigits(month, 2, p);
+  *p++ = '-';
+  p = PutDigits(day, 2, p);
+  *p++ = 'T';
+  p = PutDigits(second_of_day / 3600, 2, p);
+  *p++ = ':';
+  p = PutDigits(second_of_day / 60 % 60, 2, p);
+  *p++ = ':';
+  p = PutDigits(second_of_day % 60, 2, p);
   // ".123", ".123456" or ".123456789": the fewest groups of three digits that hold `nanos`.
   if (nanos != 0) {
-    out->push_back('.');
+    *p++ = '.';
     const auto n = static_cast<uint32_t>(nanos);
     if (n % 1000000 == 0) {
-      AppendDigits(n / 1000000, 3, out);
+      p = PutDigits(n / 1000000, 3, p);
     } else if (n % 1000 == 0) {
-      AppendDigits(n / 1000, 6, out);
+      p = PutDigits(n / 1000, 6, p);
     } else {
-      AppendDigits(n, 9, out);
+      p = PutDigits(n, 9, p);
     }
   }
-  out->append("Z\"");
+  *p++ = 'Z';
+  *p++ = '"';
+  out->append(text, static_cast<size_t>(p - text));
   return true;
 }
 
@@ -209,7 +229,7 @@ bool AppendEnum(const FieldDescriptor* field, int number, std::string* out) {
   }
   const auto* value = field->enum_type()->FindValueByNumber(number);
   if (value == nullptr) {
-    absl::StrAppend(out, number);
+    AppendInteger(number, out);
   } else {
     out->push_back('"');
     out->append(value->name());
@@ -225,7 +245,9 @@ namespace {
 using json_internal::AppendDouble;
 using json_internal::AppendEnum;
 using json_internal::AppendFloat;
+using json_internal::AppendInteger;
 using json_internal::AppendJsonString;
+using json_internal::AppendKey;
 
 bool AppendMessage(const Message& message, std::string* out);
 
@@ -350,23 +372,23 @@ bool AppendFieldValue(const Message& message, const FieldDescriptor* field, int 
   const bool rep = index >= 0;
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_INT32:
-      absl::StrAppend(
-          out, rep ? r->GetRepeatedInt32(message, field, index) : r->GetInt32(message, field));
+      AppendInteger(rep ? r->GetRepeatedInt32(message, field, index) : r->GetInt32(message, field),
+                    out);
       return true;
     case FieldDescriptor::CPPTYPE_UINT32:
-      absl::StrAppend(
-          out, rep ? r->GetRepeatedUInt32(message, field, index) : r->GetUInt32(message, field));
+      AppendInteger(
+          rep ? r->GetRepeatedUInt32(message, field, index) : r->GetUInt32(message, field), out);
       return true;
     case FieldDescriptor::CPPTYPE_INT64:
       out->push_back('"');
-      absl::StrAppend(
-          out, rep ? r->GetRepeatedInt64(message, field, index) : r->GetInt64(message, field));
+      AppendInteger(rep ? r->GetRepeatedInt64(message, field, index) : r->GetInt64(message, field),
+                    out);
       out->push_back('"');
       return true;
     case FieldDescriptor::CPPTYPE_UINT64:
       out->push_back('"');
-      absl::StrAppend(
-          out, rep ? r->GetRepeatedUInt64(message, field, index) : r->GetUInt64(message, field));
+      AppendInteger(
+          rep ? r->GetRepeatedUInt64(message, field, index) : r->GetUInt64(message, field), out);
       out->push_back('"');
       return true;
     case FieldDescriptor::CPPTYPE_DOUBLE:
@@ -455,9 +477,7 @@ bool AppendMessage(const Message& message, std::string* out) {
     if (field->is_extension()) return false;
     if (!first) out->push_back(',');
     first = false;
-    out->push_back('"');
-    out->append(field->json_name());
-    out->append("\":");
+    AppendKey(field->json_name(), out);
     if (field->is_map()) {
       if (!AppendMap(message, field, out)) return false;
     } else if (field->is_repeated()) {

@@ -3,6 +3,7 @@
 // Pure functions: thread-safe.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,6 +15,19 @@ namespace comptoir::gateway::json_internal {
 // A JSON string with json_util's escaping (its choice of \u escapes, '<' and '>' included);
 // invalid UTF-8 sequences are dropped as json_util drops them.
 void AppendJsonString(std::string_view s, std::string* out);
+// An integer in decimal (64-bit ones go quoted: the caller adds the quotes).
+template <typename Int>
+inline void AppendInteger(Int value, std::string* out) {
+  char buffer[24];
+  const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+  out->append(buffer, static_cast<size_t>(end - buffer));
+}
+// A member's name and colon: "name":
+inline void AppendKey(std::string_view json_name, std::string* out) {
+  out->push_back('"');
+  out->append(json_name);
+  out->append("\":", 2);
+}
 // Shortest round-tripping text; NaN and the infinities quoted.
 void AppendDouble(double value, std::string* out);
 void AppendFloat(float value, std::string* out);

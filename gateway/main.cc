@@ -1,9 +1,12 @@
 // comptoir-gateway: the HTTP entry point. Composition root only: configuration, routes from
 // the linked descriptors, upstream channels, the HTTP server, signals and orderly shutdown.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -105,7 +108,20 @@ int main() {
     if (accounts != upstreams->end()) accounts_address = accounts->second;
   }
   if (!accounts_address.empty()) addresses.push_back(accounts_address);
-  boost::asio::io_context ioc(threads);
+  // One io_context per HTTP thread, each run by its thread alone (concurrency hint 1): a
+  // connection lives on one of them, so its reads, writes and answer complete on the thread
+  // that started them, without waking another or sharing a queue. The first also runs the
+  // acceptor, signals and health checks.
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
+  std::vector<boost::asio::io_context*> context_pointers;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+      keep_running;
+  for (int i = 0; i < threads; ++i) {
+    contexts.push_back(std::make_unique<boost::asio::io_context>(1));
+    context_pointers.push_back(contexts.back().get());
+    keep_running.push_back(boost::asio::make_work_guard(*contexts.back()));
+  }
+  boost::asio::io_context& ioc = *contexts.front();
   auto credentials = comptoir::common::ClientChannelCredentials(tls);
   if (!credentials.ok()) {
     std::cerr << "comptoir-gateway: " << credentials.status().message() << "\n";
@@ -118,10 +134,11 @@ int main() {
   gw::GatewayMetrics metrics;
   gw::StaticFiles static_files(web_root);
   gw::Gateway gateway(*routes, client, &health, metrics, &static_files, ioc.get_executor());
-  gw::HttpServer server(
-      ioc, [&gateway](gw::HttpRequest req, gw::Responder done, gw::StreamOpener open_stream) {
-        gateway.Handle(std::move(req), std::move(done), std::move(open_stream));
-      });
+  gw::HttpServer server(context_pointers, [&gateway](gw::HttpRequest req, gw::Responder done,
+                                                     gw::StreamOpener open_stream,
+                                                     boost::asio::any_io_executor connection) {
+    gateway.Handle(std::move(req), std::move(done), std::move(open_stream), std::move(connection));
+  });
   if (auto st = server.Listen(listen); !st.ok()) {
     std::cerr << "comptoir-gateway: " << st.message() << "\n";
     return 1;
@@ -173,7 +190,7 @@ int main() {
       health.Stop();
       client.Shutdown();
       redis_workers.Shutdown();
-      ioc.stop();
+      for (auto& context : contexts) context->stop();
     });
   });
 
@@ -181,7 +198,7 @@ int main() {
                          {"port", std::to_string(server.port())},
                          {"routes", std::to_string(routes->routes().size())}});
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&contexts, i] { contexts[i]->run(); });
   ioc.run();
   for (auto& t : pool) t.join();
   if (stopper.joinable()) stopper.join();

@@ -10,7 +10,6 @@
 #include <string_view>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
 #include "comptoir/common/utf8.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -111,6 +110,14 @@ uint32_t ExpectedWireType(const FieldDescriptor* field) {
   }
 }
 
+// A 64-bit integer as proto3 JSON writes it: quoted.
+template <typename Int>
+void AppendQuoted(Int value, std::string* out) {
+  out->push_back('"');
+  json_internal::AppendInteger(value, out);
+  out->push_back('"');
+}
+
 int64_t ZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
 
 bool AppendWireMessage(const Descriptor* type, std::string_view bytes, int depth, std::string* out);
@@ -207,35 +214,35 @@ bool AppendWireValue(const FieldDescriptor* field, WireReader& in, int depth, bo
     case FieldDescriptor::TYPE_INT64:
     case FieldDescriptor::TYPE_SFIXED64:
       if (implicit && v == 0) return *skip = true;
-      absl::StrAppend(out, "\"", static_cast<int64_t>(v), "\"");
+      AppendQuoted(static_cast<int64_t>(v), out);
       return true;
     case FieldDescriptor::TYPE_SINT64:
       if (implicit && v == 0) return *skip = true;
-      absl::StrAppend(out, "\"", ZigZag(v), "\"");
+      AppendQuoted(ZigZag(v), out);
       return true;
     case FieldDescriptor::TYPE_UINT64:
     case FieldDescriptor::TYPE_FIXED64:
       if (implicit && v == 0) return *skip = true;
-      absl::StrAppend(out, "\"", v, "\"");
+      AppendQuoted(v, out);
       return true;
     case FieldDescriptor::TYPE_INT32:
     case FieldDescriptor::TYPE_SFIXED32: {
       const auto value = static_cast<int32_t>(static_cast<uint32_t>(v));
       if (implicit && value == 0) return *skip = true;
-      absl::StrAppend(out, value);
+      json_internal::AppendInteger(value, out);
       return true;
     }
     case FieldDescriptor::TYPE_SINT32: {
       const auto value = static_cast<int32_t>(ZigZag(static_cast<uint32_t>(v)));
       if (implicit && value == 0) return *skip = true;
-      absl::StrAppend(out, value);
+      json_internal::AppendInteger(value, out);
       return true;
     }
     case FieldDescriptor::TYPE_UINT32:
     case FieldDescriptor::TYPE_FIXED32: {
       const auto value = static_cast<uint32_t>(v);
       if (implicit && value == 0) return *skip = true;
-      absl::StrAppend(out, value);
+      json_internal::AppendInteger(value, out);
       return true;
     }
     case FieldDescriptor::TYPE_BOOL:
@@ -316,7 +323,8 @@ bool AppendWireMessage(const Descriptor* type, std::string_view bytes, int depth
       if (open_array == nullptr) {
         if (!first) out->push_back(',');
         first = false;
-        absl::StrAppend(out, "\"", field->json_name(), "\":[");
+        json_internal::AppendKey(field->json_name(), out);
+        out->push_back('[');
         open_array = field;
         first_element = true;
       }
@@ -335,7 +343,7 @@ bool AppendWireMessage(const Descriptor* type, std::string_view bytes, int depth
     if (wire_type != expected) return false;
     const size_t mark = out->size();
     if (!first) out->push_back(',');
-    absl::StrAppend(out, "\"", field->json_name(), "\":");
+    json_internal::AppendKey(field->json_name(), out);
     bool skip = false;
     if (!AppendWireValue(field, in, depth, &skip, out)) return false;
     if (skip) {

@@ -17,7 +17,7 @@ COMPTOIR_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libhiredis-dev libabsl-dev libgtest-dev libgmock-dev
-  libboost-dev libboost-system-dev libsodium-dev prometheus-cpp-dev
+  libboost-dev libboost-system-dev libsodium-dev libxxhash-dev prometheus-cpp-dev
   redis-server redis-tools postgresql-15 postgresql-client-15 postgresql-contrib
   golang-github-gogo-googleapis-dev grpc-proto
   curl ca-certificates python3 python3-yaml iproute2 util-linux tzdata

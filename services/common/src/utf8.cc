@@ -1,5 +1,8 @@
 #include "comptoir/common/utf8.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace comptoir::common {
 
 std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
@@ -26,7 +29,16 @@ std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
 }
 
 bool IsValidUtf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
+  const std::size_t n = text.size();
+  for (std::size_t i = 0; i < n;) {
+    // ASCII, most of any text here, eight bytes at a time, then byte by byte.
+    std::uint64_t word = 0;
+    while (i + 8 <= n &&
+           (std::memcpy(&word, text.data() + i, 8), word & 0x8080808080808080u) == 0) {
+      i += 8;
+    }
+    while (i < n && static_cast<unsigned char>(text[i]) < 0x80) ++i;
+    if (i == n) break;
     const std::size_t len = Utf8SequenceLength(text, i);
     if (len == 0) return false;
     i += len;

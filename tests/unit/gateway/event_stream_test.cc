@@ -262,8 +262,10 @@ class EventStreamTest : public ::testing::Test {
                                 .head_wait = std::chrono::milliseconds(300),
                                 .max_streams = 2});
     server_ = std::make_unique<HttpServer>(
-        ioc_, [this](HttpRequest req, Responder done, StreamOpener open_stream) {
-          gateway_->Handle(std::move(req), std::move(done), std::move(open_stream));
+        ioc_, [this](HttpRequest req, Responder done, StreamOpener open_stream,
+                     boost::asio::any_io_executor connection) {
+          gateway_->Handle(std::move(req), std::move(done), std::move(open_stream),
+                           std::move(connection));
         });
     ASSERT_TRUE(server_->Listen("127.0.0.1:0").ok());
     server_->Start();
