@@ -11,10 +11,10 @@
 #  (2) the same GET with the micro-cache off (a second gateway, MICRO_CACHE_TTL=0), the
 #      gateways' shared response cache in Redis holding the entry (target >= 0.3x nginx);
 #  (3) that uncached GET through the gateway vs the same RPC over gRPC directly (grpc_load):
-#      at concurrency 1 (target: <= +100 us and <= 1.25x latency), in three alternating
-#      rounds so that a burst of load from other processes shows as spread rather than
-#      landing on one side only; and at saturation (64 connections; target >= 0.5x
-#      throughput).
+#      at concurrency 1 (target: <= +100 us and <= 1.25x latency), paired: each round makes
+#      one call each way, alternating which goes first, so that the service's and the
+#      machine's drift (which moved separate 5 s runs by +-0.1 ms) lands on both sides; and
+#      at saturation (64 connections; target >= 0.5x throughput).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-5}
@@ -140,15 +140,18 @@ echo "(3) uncached GET through the gateway (no cache at all) vs the same RPC ove
 catalogue=$(tr ',' '\n' <<<"$(printf '%s\n' "${gw_env[@]}" | sed -n 's/^UPSTREAMS=//p')" |
   sed -n 's/^comptoir.catalogue.v1.CatalogueService=//p')
 request="{\"shop\":\"$shop\",\"pageSize\":20}"
-for c in 1 64; do
-  rounds=1
-  [[ $c == 1 ]] && rounds=3
-  for round in $(seq "$rounds"); do
-    echo "  concurrency $c$([[ $rounds == 1 ]] || echo ", round $round of $rounds")"
-    "$bin/http_load" --port "$gport" --connections "$c" --seconds "$seconds" --baseline /healthz \
-      "$target" | sed 's/^/    /'
-    "$bin/grpc_load" --target "$catalogue" \
-      --method comptoir.catalogue.v1.CatalogueService/ListProducts --request "$request" \
-      --concurrency "$c" --seconds "$seconds" | sed 's/^/    /'
-  done
+echo "  concurrency 1: each round one gRPC call and one HTTP GET through the gateway, the order"
+echo "  alternating, so both see the same moments of the service (three runs)"
+for round in 1 2 3; do
+  "$bin/grpc_load" --target "$catalogue" \
+    --method comptoir.catalogue.v1.CatalogueService/ListProducts --request "$request" \
+    --concurrency 1 --seconds "$seconds" --paired-http-port "$gport" --paired-http-path "$target" |
+    sed 's/^/    /'
 done
+echo "  (target: gateway - direct <= +100 us and <= 1.25x)"
+echo "  concurrency 64 (target >= 0.5x the direct throughput)"
+"$bin/http_load" --port "$gport" --connections 64 --seconds "$seconds" --baseline /healthz \
+  "$target" | sed 's/^/    /'
+"$bin/grpc_load" --target "$catalogue" \
+  --method comptoir.catalogue.v1.CatalogueService/ListProducts --request "$request" \
+  --concurrency 64 --seconds "$seconds" | sed 's/^/    /'

@@ -4,20 +4,34 @@
 //
 //   grpc_load --target 127.0.0.1:50052 --method comptoir.shops.v1.ShopService/GetShop
 //             --request '{"shop":"fromagerie-gaugry"}' --concurrency 1 --seconds 5
+//             [--metadata key=value ...] [--paired-http-port 8080 --paired-http-path /v1/...]
+//
+// With --paired-http-*, at concurrency 1, each round makes the gRPC call and the same read
+// through the gateway over HTTP (one keep-alive connection), alternating which goes first,
+// and reports both latencies and their paired difference: both sides then see the same
+// moment of the service and of the machine, which a shared machine's drift between two
+// separate runs would not give.
 //
 // The request is JSON (protobuf JSON mapping) of the method's input type, from the
 // descriptors linked in; calls go through the generic stub as the gateway's do.
+#include <arpa/inet.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/byte_buffer.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -36,6 +50,69 @@ double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[static_cast<size_t>(p * static_cast<double>(sorted.size() - 1))];
 }
 
+// A blocking HTTP/1.1 client on one keep-alive connection to 127.0.0.1: enough for GETs
+// answered with a Content-Length (the gateway's uncached JSON answers).
+class HttpClient {
+ public:
+  explicit HttpClient(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~HttpClient() {
+    if (fd_ >= 0) close(fd_);
+  }
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+
+  // The status of a GET of `path`, its body read whole; 0 when the connection failed.
+  int Get(const std::string& path) {
+    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    if (send(fd_, request.data(), request.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(request.size())) {
+      return 0;
+    }
+    size_t header_end;
+    while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill()) return 0;
+    }
+    std::string head = buffer_.substr(0, header_end);
+    std::transform(head.begin(), head.end(), head.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const size_t length_at = head.find("\r\ncontent-length:");
+    if (head.size() < 12 || length_at == std::string::npos) return 0;
+    const size_t total = header_end + 4 + std::strtoul(head.c_str() + length_at + 17, nullptr, 10);
+    while (buffer_.size() < total) {
+      if (!Fill()) return 0;
+    }
+    const int status = std::atoi(head.c_str() + 9);
+    buffer_.erase(0, total);
+    return status;
+  }
+
+ private:
+  bool Fill() {
+    char chunk[65536];
+    const ssize_t n = recv(fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) return false;
+    buffer_.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  std::string buffer_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -44,6 +121,9 @@ int main(int argc, char** argv) {
   std::string request_json = "{}";
   int concurrency = 1;
   double seconds = 5;
+  std::vector<std::pair<std::string, std::string>> metadata;
+  int paired_port = 0;
+  std::string paired_path;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -63,10 +143,25 @@ int main(int argc, char** argv) {
       concurrency = std::atoi(value().c_str());
     } else if (arg == "--seconds") {
       seconds = std::atof(value().c_str());
+    } else if (arg == "--paired-http-port") {
+      paired_port = std::atoi(value().c_str());
+    } else if (arg == "--paired-http-path") {
+      paired_path = value();
+    } else if (arg == "--metadata") {
+      // What the gateway sends with each call (request id, trace context, client address),
+      // so that the services' work per call is the same on both sides of the comparison.
+      const std::string pair = value();
+      const size_t eq = pair.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::fprintf(stderr, "--metadata takes key=value\n");
+        return 2;
+      }
+      metadata.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
     } else {
       std::fprintf(stderr,
                    "usage: %s --target HOST:PORT --method pkg.Service/Method [--request JSON] "
-                   "[--concurrency N] [--seconds S]\n",
+                   "[--concurrency N] [--seconds S] [--metadata key=value ...] "
+                   "[--paired-http-port P --paired-http-path PATH]\n",
                    argv[0]);
       return 2;
     }
@@ -102,6 +197,77 @@ int main(int argc, char** argv) {
   std::string first_error;
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(seconds);
+  auto call = [&](std::string* error) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    for (const auto& [key, value] : metadata) context.AddMetadata(key, value);
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer in(&slice, 1);
+    grpc::ByteBuffer out;
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&context, path, grpc::StubOptions(), &in, &out,
+                   [&done](grpc::Status status) { done.set_value(std::move(status)); });
+    grpc::Status status = done.get_future().get();
+    if (!status.ok()) *error = status.error_message();
+    return status.ok();
+  };
+  auto millis_since = [](Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  };
+
+  if (paired_port > 0 || !paired_path.empty()) {
+    if (paired_port <= 0 || paired_path.empty() || concurrency != 1) {
+      std::fprintf(stderr,
+                   "paired runs need --paired-http-port, --paired-http-path and "
+                   "--concurrency 1\n");
+      return 2;
+    }
+    HttpClient http(paired_port);
+    if (!http.connected()) {
+      std::fprintf(stderr, "cannot connect to 127.0.0.1:%d\n", paired_port);
+      return 1;
+    }
+    std::vector<double> direct, gateway, differences;
+    for (long round = 0; Clock::now() < end; ++round) {
+      double grpc_ms = 0, http_ms = 0;
+      int status = 200;
+      for (int leg = 0; leg < 2; ++leg) {
+        const auto t0 = Clock::now();
+        if ((leg == 0) == (round % 2 == 0)) {
+          if (!call(&first_error)) ++errors;
+          grpc_ms = millis_since(t0);
+        } else {
+          status = http.Get(paired_path);
+          http_ms = millis_since(t0);
+        }
+      }
+      if (status == 0) {
+        std::fprintf(stderr, "the HTTP connection failed\n");
+        return 1;
+      }
+      if (status != 200) ++errors;
+      direct.push_back(grpc_ms);
+      gateway.push_back(http_ms);
+      differences.push_back(http_ms - grpc_ms);
+    }
+    for (auto* v : {&direct, &gateway, &differences}) std::sort(v->begin(), v->end());
+    const double n = static_cast<double>(direct.size());
+    std::printf("paired: %.0f rounds of one gRPC call and one HTTP GET, the order alternating\n",
+                n);
+    std::printf("  %-46s p50 %7.3f ms  p99 %7.3f ms\n", ("grpc " + method).c_str(),
+                Percentile(direct, 0.5), Percentile(direct, 0.99));
+    std::printf("  %-46s p50 %7.3f ms  p99 %7.3f ms\n", ("http GET via the gateway"),
+                Percentile(gateway, 0.5), Percentile(gateway, 0.99));
+    const double extra_us = (Percentile(gateway, 0.5) - Percentile(direct, 0.5)) * 1000;
+    std::printf(
+        "  gateway - direct: p50 %+.0f us (%.2fx), median of the pairs' differences %+.0f us"
+        "  errors %ld\n",
+        extra_us, Percentile(gateway, 0.5) / Percentile(direct, 0.5),
+        Percentile(differences, 0.5) * 1000, errors);
+    if (!first_error.empty()) std::printf("  first error: %.200s\n", first_error.c_str());
+    return errors == 0 ? 0 : 1;
+  }
+
   std::vector<std::thread> threads;
   for (int c = 0; c < concurrency; ++c) {
     threads.emplace_back([&] {
@@ -109,18 +275,11 @@ int main(int argc, char** argv) {
       long local_errors = 0;
       std::string local_error;
       while (Clock::now() < end) {
-        grpc::ClientContext context;
-        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-        grpc::Slice slice(bytes);
-        grpc::ByteBuffer in(&slice, 1);
-        grpc::ByteBuffer out;
-        std::promise<grpc::Status> done;
+        std::string error;
         const auto t0 = Clock::now();
-        stub.UnaryCall(&context, path, grpc::StubOptions(), &in, &out,
-                       [&done](grpc::Status status) { done.set_value(std::move(status)); });
-        grpc::Status status = done.get_future().get();
-        local.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-        if (!status.ok() && local_errors++ == 0) local_error = status.error_message();
+        const bool ok = call(&error);
+        local.push_back(millis_since(t0));
+        if (!ok && local_errors++ == 0) local_error = error;
       }
       std::lock_guard<std::mutex> lock(mu);
       latencies.insert(latencies.end(), local.begin(), local.end());

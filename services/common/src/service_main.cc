@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/synchronization/mutex.h"
 #include "comptoir/common/deadline.h"
 #include "comptoir/common/grpc_server.h"
 #include "comptoir/common/log.h"
@@ -38,6 +39,9 @@ int RunServiceMain(int argc, char** argv, const ServiceMain& service) {
     return offline->second(argc, argv);
   }
   BlockTerminationSignals();
+  // Debian's Abseil is built without NDEBUG, so every absl::Mutex (gRPC's locks too) would
+  // keep a global lock-order graph: a debugging aid, paid on each lock in production.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   SetLogService(service.name);
   EnvConfig env;
   SetLogLevel(env.String("LOG_LEVEL", "info"));
