@@ -66,6 +66,10 @@ class Session : public std::enable_shared_from_this<Session> {
       std::lock_guard<std::mutex> lock(state_->sessions_mu);
       state_->sessions.emplace(this, weak_from_this());
     }
+    // Answers are first written synchronously (Write): they must stop at a full socket
+    // buffer instead of blocking the io thread.
+    beast::error_code ignored;
+    stream_.socket().non_blocking(true, ignored);
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
   }
 
@@ -315,13 +319,26 @@ class Session : public std::enable_shared_from_this<Session> {
     if (state_->stopping) keep_alive_ = false;
     res.keep_alive(keep_alive_);
     auto owned = std::make_shared<HttpResponse>(std::move(res));
+    // As much as the socket takes at once, written now (an answer fits in the socket's
+    // buffer but for large files and exports): completing an asynchronous write costs a
+    // queued completion and timer updates on each request. The rest, if any, goes out
+    // asynchronously under the write timeout.
+    auto serializer = std::make_shared<http::response_serializer<http::string_body>>(*owned);
+    beast::error_code ec;
+    while (!ec && !serializer->is_done()) http::write_some(stream_.socket(), *serializer, ec);
+    if (ec != net::error::would_block && ec != net::error::try_again) {
+      EndRequest();
+      if (ec || !keep_alive_) return Close();
+      return ReadHeader();
+    }
     stream_.expires_after(state_->options.write_timeout);
-    http::async_write(stream_, *owned,
-                      [self = shared_from_this(), owned](beast::error_code ec, size_t) {
-                        self->EndRequest();
-                        if (ec || !self->keep_alive_) return self->Close();
-                        self->ReadHeader();
-                      });
+    http::async_write(
+        stream_, *serializer,
+        [self = shared_from_this(), owned, serializer](beast::error_code wec, size_t) {
+          self->EndRequest();
+          if (wec || !self->keep_alive_) return self->Close();
+          self->ReadHeader();
+        });
   }
 
   void Close() {

@@ -12,6 +12,8 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <random>
+#include <string>
 #include <thread>
 
 #include "comptoir/common/status.h"
@@ -321,6 +323,24 @@ TEST_F(GatewayServerTest, ServesStaticFilesInsideTheWebRootOnly) {
     EXPECT_EQ(res[http::field::content_type], "application/problem+json") << bad;
   }
   EXPECT_EQ(c.Send(http::verb::post, "/app.js").result_int(), 405);
+}
+
+// An answer larger than the socket's buffers, to a client that reads only later: the part
+// written at once stops at the full buffer, the rest goes out asynchronously, byte for
+// byte, and the connection then serves its next request.
+TEST_F(GatewayServerTest, AnswersLargerThanTheSocketBufferGoOutWhole) {
+  std::string big(7 << 20, '\0');
+  std::mt19937 random(7);
+  for (char& c : big) c = static_cast<char>(random());
+  std::ofstream(web_root_ / "big.bin", std::ios::binary) << big;
+  HttpTestClient c(port(), 64 * 1024);
+  c.SendOnly("GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto res = c.Receive();
+  ASSERT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body().size(), big.size());
+  EXPECT_TRUE(res.body() == big);
+  EXPECT_EQ(c.Send(http::verb::get, "/healthz").result_int(), 200);
 }
 
 TEST_F(GatewayServerTest, StaticTextIsGzippedOnceWhenAcceptedWithItsOwnEtag) {

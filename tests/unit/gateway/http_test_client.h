@@ -15,7 +15,12 @@ class HttpTestClient {
  public:
   using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
-  explicit HttpTestClient(unsigned short port) : socket_(ioc_) {
+  // `receive_buffer` > 0 caps the socket's receive buffer (a slow client's small window).
+  explicit HttpTestClient(unsigned short port, int receive_buffer = 0) : socket_(ioc_) {
+    socket_.open(boost::asio::ip::tcp::v4());
+    if (receive_buffer > 0) {
+      socket_.set_option(boost::asio::socket_base::receive_buffer_size(receive_buffer));
+    }
     socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
   }
 
@@ -38,6 +43,13 @@ class HttpTestClient {
     boost::asio::write(socket_, boost::asio::buffer(bytes));
     return Read();
   }
+
+  // Writes bytes without reading; Receive reads the response later (a client slower than
+  // the server).
+  void SendOnly(const std::string& bytes) {
+    boost::asio::write(socket_, boost::asio::buffer(bytes));
+  }
+  Response Receive() { return Read(); }
 
   // True once the server closed the connection.
   bool ServerClosed() {
