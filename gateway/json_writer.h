@@ -7,7 +7,7 @@
 // maps, Timestamp, FieldMask, Struct/Value/ListValue, Empty); anything else (Any, Duration,
 // wrappers, values json_util refuses) returns false so the caller can fall back to json_util.
 // tests/unit/gateway/json_writer_test.cc holds it to json_util's output.
-// Stateless: thread-safe.
+// Thread-safe.
 #pragma once
 
 #include <string>
@@ -30,7 +30,10 @@ bool AppendMessageJson(const google::protobuf::Message& message, std::string* ou
 // maps and Struct (a map prints in the parsed map's order, which the wire does not give),
 // messages of proto2 files, invalid UTF-8 in a string, malformed bytes, nesting deeper than
 // 64, and what AppendMessageJson itself declines. Unknown fields are skipped, as parsing
-// would.
+// would. What a type needs (member names, wire types, nested types) is worked out on its
+// first answer and kept, keyed by the descriptor: `type` must live as long as the process
+// (the generated pool's do; tests keep their dynamic pools alive).
+// Thread-safe.
 bool AppendWireJson(const google::protobuf::Descriptor* type, std::string_view bytes,
                     std::string* out);
 

@@ -3,13 +3,18 @@
 // the gateway's work on the request; reading tags and values off the bytes costs a fraction
 // of it. Only what a canonical serializer writes is handled here (the services are C++, so
 // their answers always are); anything else returns false for the parsing path.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
+#include "absl/synchronization/mutex.h"
 #include "comptoir/common/utf8.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -120,7 +125,111 @@ void AppendQuoted(Int value, std::string* out) {
 
 int64_t ZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
 
-bool AppendWireMessage(const Descriptor* type, std::string_view bytes, int depth, std::string* out);
+// What printing a type needs, worked out once per type from its descriptor: per field number
+// the member's "name": text, wire type and flags, and the plan of a message field's type, so
+// that a field costs an array index instead of descriptor look-ups and string building.
+struct TypePlan;
+
+struct FieldPlan {
+  const FieldDescriptor* field = nullptr;  // null: no such field (skipped as unknown)
+  std::string key;                         // "jsonName":
+  FieldDescriptor::Type type = FieldDescriptor::TYPE_INT32;
+  uint32_t expected_wire_type = kVarint;
+  bool repeated = false;
+  bool implicit = false;  // no presence: a default value is not printed
+  bool map = false;
+  int oneof = -1;                     // index of its (real) oneof, or -1
+  const TypePlan* message = nullptr;  // of a message field
+};
+
+struct TypePlan {
+  enum Kind { kMessage, kTimestamp, kParsedWellKnown, kDeclined };
+  Kind kind = kDeclined;
+  const Descriptor* type = nullptr;
+  std::vector<FieldPlan> dense;                // by field number, below kDenseNumbers
+  absl::flat_hash_map<int, FieldPlan> sparse;  // larger field numbers
+  static constexpr int kDenseNumbers = 256;
+
+  const FieldPlan* Find(int number) const {
+    if (number < static_cast<int>(dense.size())) {
+      const FieldPlan& f = dense[static_cast<size_t>(number)];
+      return f.field != nullptr ? &f : nullptr;
+    }
+    auto it = sparse.find(number);
+    return it == sparse.end() ? nullptr : &it->second;
+  }
+};
+
+class Plans {
+ public:
+  // The plan of `type` (descriptors live as long as the process, as NewMessage assumes).
+  const TypePlan& For(const Descriptor* type) {
+    absl::MutexLock lock(&mu_);
+    return PlanLocked(type);
+  }
+
+ private:
+  const TypePlan& PlanLocked(const Descriptor* type) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto [it, inserted] = plans_.try_emplace(type);
+    if (!inserted) return *it->second;
+    it->second = std::make_unique<TypePlan>();
+    TypePlan& plan = *it->second;  // in the map before its fields: recursive types end here
+    plan.type = type;
+    const std::string& name = type->full_name();
+    if (name.compare(0, 16, "google.protobuf.") == 0) {
+      plan.kind = name == "google.protobuf.Timestamp" ? TypePlan::kTimestamp
+                  : (name == "google.protobuf.FieldMask" || name == "google.protobuf.Empty")
+                      ? TypePlan::kParsedWellKnown
+                      : TypePlan::kDeclined;
+      return plan;
+    }
+    // proto2 differs (closed enums, unchecked strings, groups): left to the parsing path.
+    if (type->file()->syntax() != google::protobuf::FileDescriptor::SYNTAX_PROTO3 ||
+        type->oneof_decl_count() > 64) {
+      return plan;
+    }
+    plan.kind = TypePlan::kMessage;
+    int dense_size = 0;
+    for (int i = 0; i < type->field_count(); ++i) {
+      const int number = type->field(i)->number();
+      if (number < TypePlan::kDenseNumbers) dense_size = std::max(dense_size, number + 1);
+    }
+    plan.dense.resize(static_cast<size_t>(dense_size));
+    for (int i = 0; i < type->field_count(); ++i) {
+      const FieldDescriptor* field = type->field(i);
+      FieldPlan f;
+      f.field = field;
+      json_internal::AppendKey(field->json_name(), &f.key);
+      f.type = field->type();
+      f.expected_wire_type = ExpectedWireType(field);
+      f.repeated = field->is_repeated();
+      f.implicit = !field->is_repeated() && !field->has_presence();
+      f.map = field->is_map();
+      if (const auto* oneof = field->real_containing_oneof(); oneof != nullptr) {
+        f.oneof = oneof->index();
+      }
+      if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
+        f.message = &PlanLocked(field->message_type());
+      }
+      if (field->number() < TypePlan::kDenseNumbers) {
+        plan.dense[static_cast<size_t>(field->number())] = std::move(f);
+      } else {
+        plan.sparse.emplace(field->number(), std::move(f));
+      }
+    }
+    return plan;
+  }
+
+  absl::Mutex mu_;
+  absl::flat_hash_map<const Descriptor*, std::unique_ptr<TypePlan>> plans_ ABSL_GUARDED_BY(mu_);
+};
+
+Plans& AllPlans() {
+  static auto* plans = new Plans;  // never destroyed: answers may render during exit
+  return *plans;
+}
+
+bool AppendWireMessage(const TypePlan& plan, std::string_view bytes, int depth, std::string* out);
 
 // A Timestamp's two fields, off the wire.
 bool AppendWireTimestamp(std::string_view bytes, std::string* out) {
@@ -158,13 +267,13 @@ bool AppendParsedWellKnown(const Descriptor* type, std::string_view bytes, std::
 // One value of `field` whose wire type was checked (a packed element is read with the
 // element's own wire type). `skip` is set instead of printing when the field has no
 // presence and the value is its default, which parsing would not list.
-bool AppendWireValue(const FieldDescriptor* field, WireReader& in, int depth, bool* skip,
+bool AppendWireValue(const FieldPlan& field, WireReader& in, int depth, bool* skip,
                      std::string* out) {
-  const bool implicit = !field->is_repeated() && !field->has_presence();
+  const bool implicit = field.implicit;
   uint64_t v = 0;
   uint32_t v32 = 0;
   std::string_view s;
-  switch (field->type()) {
+  switch (field.type) {
     case FieldDescriptor::TYPE_DOUBLE: {
       if (!in.Fixed64(&v)) return false;
       if (implicit && v == 0) return *skip = true;  // raw bits: -0.0 is printed
@@ -210,7 +319,7 @@ bool AppendWireValue(const FieldDescriptor* field, WireReader& in, int depth, bo
     default:
       return false;
   }
-  switch (field->type()) {
+  switch (field.type) {
     case FieldDescriptor::TYPE_INT64:
     case FieldDescriptor::TYPE_SFIXED64:
       if (implicit && v == 0) return *skip = true;
@@ -252,7 +361,7 @@ bool AppendWireValue(const FieldDescriptor* field, WireReader& in, int depth, bo
     case FieldDescriptor::TYPE_ENUM: {
       const auto value = static_cast<int32_t>(static_cast<uint32_t>(v));
       if (implicit && value == 0) return *skip = true;
-      return json_internal::AppendEnum(field, value, out);
+      return json_internal::AppendEnum(field.field, value, out);
     }
     case FieldDescriptor::TYPE_STRING:
       if (implicit && s.empty()) return *skip = true;
@@ -266,31 +375,30 @@ bool AppendWireValue(const FieldDescriptor* field, WireReader& in, int depth, bo
       out->push_back('"');
       return true;
     case FieldDescriptor::TYPE_MESSAGE:
-      return AppendWireMessage(field->message_type(), s, depth + 1, out);
+      return AppendWireMessage(*field.message, s, depth + 1, out);
     default:
       return false;
   }
 }
 
-bool AppendWireMessage(const Descriptor* type, std::string_view bytes, int depth,
-                       std::string* out) {
+bool AppendWireMessage(const TypePlan& plan, std::string_view bytes, int depth, std::string* out) {
   if (depth > kMaxDepth) return false;
-  const std::string& name = type->full_name();
-  if (name.compare(0, 16, "google.protobuf.") == 0) {
-    if (name == "google.protobuf.Timestamp") return AppendWireTimestamp(bytes, out);
-    return AppendParsedWellKnown(type, bytes, out);
-  }
-  // proto2 differs (closed enums, unchecked strings, groups): left to the parsing path.
-  if (type->file()->syntax() != google::protobuf::FileDescriptor::SYNTAX_PROTO3 ||
-      type->oneof_decl_count() > 64) {
-    return false;
+  switch (plan.kind) {
+    case TypePlan::kMessage:
+      break;
+    case TypePlan::kTimestamp:
+      return AppendWireTimestamp(bytes, out);
+    case TypePlan::kParsedWellKnown:
+      return AppendParsedWellKnown(plan.type, bytes, out);
+    case TypePlan::kDeclined:
+      return false;
   }
   uint64_t oneofs_seen = 0;
   WireReader in(bytes);
   out->push_back('{');
   bool first = true;
   int last_number = 0;
-  const FieldDescriptor* open_array = nullptr;  // the repeated field being printed
+  const FieldPlan* open_array = nullptr;  // the repeated field being printed
   bool first_element = true;
   while (!in.done()) {
     uint64_t tag = 0;
@@ -298,7 +406,7 @@ bool AppendWireMessage(const Descriptor* type, std::string_view bytes, int depth
     const auto number = static_cast<int>(tag >> 3);
     const auto wire_type = static_cast<uint32_t>(tag & 7);
     if (number == 0) return false;
-    const FieldDescriptor* field = type->FindFieldByNumber(number);
+    const FieldPlan* field = plan.Find(number);
     if (field == nullptr) {  // a newer service's field: parsing keeps it aside, JSON omits it
       if (!in.Skip(wire_type)) return false;
       continue;
@@ -308,22 +416,22 @@ bool AppendWireMessage(const Descriptor* type, std::string_view bytes, int depth
         out->push_back(']');
         open_array = nullptr;
       }
-      if (number <= last_number || field->is_map()) return false;
+      if (number <= last_number || field->map) return false;
       last_number = number;
-      if (const auto* oneof = field->real_containing_oneof(); oneof != nullptr) {
-        const uint64_t bit = uint64_t{1} << oneof->index();
+      if (field->oneof >= 0) {
+        const uint64_t bit = uint64_t{1} << field->oneof;
         if ((oneofs_seen & bit) != 0) return false;
         oneofs_seen |= bit;
       }
     }
-    const uint32_t expected = ExpectedWireType(field);
-    if (field->is_repeated()) {
+    const uint32_t expected = field->expected_wire_type;
+    if (field->repeated) {
       const bool packed = wire_type == kLengthDelimited && expected != kLengthDelimited;
       if (!packed && wire_type != expected) return false;
       if (open_array == nullptr) {
         if (!first) out->push_back(',');
         first = false;
-        json_internal::AppendKey(field->json_name(), out);
+        out->append(field->key);
         out->push_back('[');
         open_array = field;
         first_element = true;
@@ -336,16 +444,16 @@ bool AppendWireMessage(const Descriptor* type, std::string_view bytes, int depth
         if (!first_element) out->push_back(',');
         first_element = false;
         bool skip = false;
-        if (!AppendWireValue(field, source, depth, &skip, out)) return false;
+        if (!AppendWireValue(*field, source, depth, &skip, out)) return false;
       } while (packed && !elements.done());
       continue;
     }
     if (wire_type != expected) return false;
     const size_t mark = out->size();
     if (!first) out->push_back(',');
-    json_internal::AppendKey(field->json_name(), out);
+    out->append(field->key);
     bool skip = false;
-    if (!AppendWireValue(field, in, depth, &skip, out)) return false;
+    if (!AppendWireValue(*field, in, depth, &skip, out)) return false;
     if (skip) {
       out->resize(mark);  // a default a canonical serializer would not even have written
     } else {
@@ -360,7 +468,7 @@ bool AppendWireMessage(const Descriptor* type, std::string_view bytes, int depth
 }  // namespace
 
 bool AppendWireJson(const Descriptor* type, std::string_view bytes, std::string* out) {
-  return AppendWireMessage(type, bytes, 0, out);
+  return AppendWireMessage(AllPlans().For(type), bytes, 0, out);
 }
 
 }  // namespace comptoir::gateway
