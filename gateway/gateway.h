@@ -198,8 +198,8 @@ std::string TraceparentFor(std::string_view header_value);
 // HTML, a Content-Security-Policy.
 void SetSecurityHeaders(std::string_view path, HttpResponse* res);
 
-// A strong entity tag for a body: "\"<16 hex digits>\"" (XXH3, 64 bits, of the bytes: the
-// same in every replica and version, and a few microseconds for a large answer).
+// A strong entity tag for a body: "\"<16 hex digits>\"", XXH3 (64 bits) of the bytes: the
+// same in every replica, and about a microsecond for a 12 KB answer.
 std::string StrongEtag(std::string_view body);
 
 // Whether an If-None-Match header value matches `etag` ("*", or one of a comma-separated

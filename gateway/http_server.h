@@ -1,10 +1,12 @@
-// The gateway's HTTP/1.1 server on Boost.Beast: asynchronous accept, read and write on
-// per-connection strands (over one io_context, or spread over several), keep-alive, bounded headers
-// (431) and bodies (413), read and write timeouts, and a graceful stop that refuses new connections
-// and lets requests in flight finish. Requests go to a handler that answers through a callback,
-// possibly from another thread; the answer is written back on the connection's strand. Thread-safe:
-// Stop, WaitDrained and in_flight may be called from any thread; Listen and Start from one thread
-// before the io_context runs requests.
+// The gateway's HTTP/1.1 server on Boost.Beast: asynchronous accept and reads on
+// per-connection strands (over one io_context, or spread over several), answers written at
+// once and asynchronously only for what the socket does not take, keep-alive, bounded
+// headers (431) and bodies (413), read and write timeouts, and a graceful stop that refuses
+// new connections and lets requests in flight finish. Requests go to a handler that answers
+// through a callback, possibly from another thread; the answer is written on the
+// connection's strand.
+// Thread-safe: Stop, WaitDrained and in_flight may be called from any thread; Listen and
+// Start from one thread before the io_context runs requests.
 #pragma once
 
 #include <atomic>
