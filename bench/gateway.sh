@@ -13,8 +13,9 @@
 #  (3) that uncached GET through the gateway vs the same RPC over gRPC directly (grpc_load):
 #      at concurrency 1 (target: <= +100 us and <= 1.25x latency), paired: each round makes
 #      one call each way, alternating which goes first, so that the service's and the
-#      machine's drift (which moved separate 5 s runs by +-0.1 ms) lands on both sides; and
-#      at saturation (64 connections; target >= 0.5x throughput).
+#      machine's drift (which moved separate 5 s runs by +-0.1 ms) lands on both sides; for
+#      the 20-product page and for a 2-product one (about the 1.1 KB body of the issue's
+#      reference figures); and at saturation (64 connections; target >= 0.5x throughput).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-5}
@@ -141,12 +142,26 @@ catalogue=$(tr ',' '\n' <<<"$(printf '%s\n' "${gw_env[@]}" | sed -n 's/^UPSTREAM
   sed -n 's/^comptoir.catalogue.v1.CatalogueService=//p')
 request="{\"shop\":\"$shop\",\"pageSize\":20}"
 echo "  concurrency 1: each round one gRPC call and one HTTP GET through the gateway, the order"
-echo "  alternating, so both see the same moments of the service (three runs)"
-for round in 1 2 3; do
-  "$bin/grpc_load" --target "$catalogue" \
-    --method comptoir.catalogue.v1.CatalogueService/ListProducts --request "$request" \
-    --concurrency 1 --seconds "$seconds" --paired-http-port "$gport" --paired-http-path "$target" |
-    sed 's/^/    /'
+echo "  alternating, so both see the same moments of the service; three runs for each of two"
+echo "  answer sizes: the page of 20 products above, and 2 products (about the 1.1 KB JSON body"
+echo "  the issue's reference figures were measured with)"
+small_target="/v1/shops/$shop/products?page_size=2"
+small_request="{\"shop\":\"$shop\",\"pageSize\":2}"
+small_bytes=$(curl -fsS "http://127.0.0.1:$gport$small_target" | wc -c)
+for size in large small; do
+  if [[ $size == large ]]; then
+    path=$target body=$request
+    echo "    $bytes-byte answer ($target)"
+  else
+    path=$small_target body=$small_request
+    echo "    $small_bytes-byte answer ($small_target)"
+  fi
+  for round in 1 2 3; do
+    "$bin/grpc_load" --target "$catalogue" \
+      --method comptoir.catalogue.v1.CatalogueService/ListProducts --request "$body" \
+      --concurrency 1 --seconds "$seconds" --paired-http-port "$gport" --paired-http-path "$path" |
+      sed 's/^/      /'
+  done
 done
 echo "  (target: gateway - direct <= +100 us and <= 1.25x)"
 echo "  concurrency 64 (target >= 0.5x the direct throughput)"
