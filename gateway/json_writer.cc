@@ -380,16 +380,12 @@ bool AppendFieldValue(const Message& message, const FieldDescriptor* field, int 
           rep ? r->GetRepeatedUInt32(message, field, index) : r->GetUInt32(message, field), out);
       return true;
     case FieldDescriptor::CPPTYPE_INT64:
-      out->push_back('"');
-      AppendInteger(rep ? r->GetRepeatedInt64(message, field, index) : r->GetInt64(message, field),
-                    out);
-      out->push_back('"');
+      json_internal::AppendQuotedInteger(
+          rep ? r->GetRepeatedInt64(message, field, index) : r->GetInt64(message, field), out);
       return true;
     case FieldDescriptor::CPPTYPE_UINT64:
-      out->push_back('"');
-      AppendInteger(
+      json_internal::AppendQuotedInteger(
           rep ? r->GetRepeatedUInt64(message, field, index) : r->GetUInt64(message, field), out);
-      out->push_back('"');
       return true;
     case FieldDescriptor::CPPTYPE_DOUBLE:
       AppendDouble(rep ? r->GetRepeatedDouble(message, field, index) : r->GetDouble(message, field),

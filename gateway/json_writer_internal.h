@@ -15,12 +15,19 @@ namespace comptoir::gateway::json_internal {
 // A JSON string with json_util's escaping (its choice of \u escapes, '<' and '>' included);
 // invalid UTF-8 sequences are dropped as json_util drops them.
 void AppendJsonString(std::string_view s, std::string* out);
-// An integer in decimal (64-bit ones go quoted: the caller adds the quotes).
+// An integer in decimal.
 template <typename Int>
 inline void AppendInteger(Int value, std::string* out) {
   char buffer[24];
   const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
   out->append(buffer, static_cast<size_t>(end - buffer));
+}
+// A 64-bit integer as proto3 JSON writes it: in quotes.
+template <typename Int>
+inline void AppendQuotedInteger(Int value, std::string* out) {
+  out->push_back('"');
+  AppendInteger(value, out);
+  out->push_back('"');
 }
 // A member's name and colon: "name":
 inline void AppendKey(std::string_view json_name, std::string* out) {

@@ -115,14 +115,6 @@ uint32_t ExpectedWireType(const FieldDescriptor* field) {
   }
 }
 
-// A 64-bit integer as proto3 JSON writes it: quoted.
-template <typename Int>
-void AppendQuoted(Int value, std::string* out) {
-  out->push_back('"');
-  json_internal::AppendInteger(value, out);
-  out->push_back('"');
-}
-
 int64_t ZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
 
 // What printing a type needs, worked out once per type from its descriptor: per field number
@@ -176,6 +168,8 @@ class Plans {
     TypePlan& plan = *it->second;  // in the map before its fields: recursive types end here
     plan.type = type;
     const std::string& name = type->full_name();
+    // Of the well-known types, Struct, Value and ListValue are declined: a Struct is a map,
+    // printed in the parsed map's order, which the wire order does not give.
     if (name.compare(0, 16, "google.protobuf.") == 0) {
       plan.kind = name == "google.protobuf.Timestamp" ? TypePlan::kTimestamp
                   : (name == "google.protobuf.FieldMask" || name == "google.protobuf.Empty")
@@ -248,14 +242,8 @@ bool AppendWireTimestamp(std::string_view bytes, std::string* out) {
                                         static_cast<int32_t>(static_cast<uint32_t>(nanos)), out);
 }
 
-// FieldMask and Empty are rare in answers: parsed, then printed by the reflection writer.
-// Struct, Value and ListValue are declined: a Struct is a map, whose order in print is that
-// of the parsed map, which the wire order does not give.
+// FieldMask and Empty (rare in answers): parsed, then printed by the reflection writer.
 bool AppendParsedWellKnown(const Descriptor* type, std::string_view bytes, std::string* out) {
-  if (type->full_name() != "google.protobuf.FieldMask" &&
-      type->full_name() != "google.protobuf.Empty") {
-    return false;
-  }
   std::unique_ptr<google::protobuf::Message> message = NewMessage(type);
   if (message == nullptr ||
       !message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
@@ -323,16 +311,16 @@ bool AppendWireValue(const FieldPlan& field, WireReader& in, int depth, bool* sk
     case FieldDescriptor::TYPE_INT64:
     case FieldDescriptor::TYPE_SFIXED64:
       if (implicit && v == 0) return *skip = true;
-      AppendQuoted(static_cast<int64_t>(v), out);
+      json_internal::AppendQuotedInteger(static_cast<int64_t>(v), out);
       return true;
     case FieldDescriptor::TYPE_SINT64:
       if (implicit && v == 0) return *skip = true;
-      AppendQuoted(ZigZag(v), out);
+      json_internal::AppendQuotedInteger(ZigZag(v), out);
       return true;
     case FieldDescriptor::TYPE_UINT64:
     case FieldDescriptor::TYPE_FIXED64:
       if (implicit && v == 0) return *skip = true;
-      AppendQuoted(v, out);
+      json_internal::AppendQuotedInteger(v, out);
       return true;
     case FieldDescriptor::TYPE_INT32:
     case FieldDescriptor::TYPE_SFIXED32: {
