@@ -627,7 +627,8 @@ void Gateway::Forward(std::shared_ptr<Exchange> ex) {
           FinishBody(std::move(ex), body);
         });
       },
-      metadata);
+      metadata, /*idempotent=*/ex->request.method() == http::verb::get ||
+                    ex->request.method() == http::verb::head);
 }
 
 void Gateway::HandleStatic(std::shared_ptr<Exchange> ex, std::string_view path) {

@@ -72,7 +72,7 @@ void AccountsPartnerKeys::Check(std::string_view secret, const std::string& requ
         Remember(digest, info);
         done(std::move(info));
       },
-      {{common::kInternalCredentialHeader, options_.internal_credential}});
+      {{common::kInternalCredentialHeader, options_.internal_credential}}, /*idempotent=*/true);
 }
 
 }  // namespace comptoir::gateway

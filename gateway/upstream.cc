@@ -2,6 +2,7 @@
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/channel_arguments.h>
@@ -17,7 +18,15 @@ struct UpstreamClient::PendingCall {
   grpc::ClientContext context;
   grpc::ByteBuffer request;
   grpc::ByteBuffer response;
+  grpc::Status status;
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> reader;
   Done done;
+  // What a repeat needs (Options::repeat_unavailable): the same call on a new context.
+  grpc::GenericStub* stub = nullptr;
+  std::string grpc_path;
+  std::chrono::system_clock::time_point deadline;
+  Metadata metadata;  // request id included; kept only when the call may be repeated
+  bool may_repeat = false;
 };
 
 UpstreamClient::UpstreamClient(const std::vector<std::string>& addresses, Options options)
@@ -37,6 +46,10 @@ UpstreamClient::UpstreamClient(const std::vector<std::string>& addresses, Option
     // take and give up to 16 MiB.
     args.SetMaxReceiveMessageSize(16 * 1024 * 1024);
     args.SetMaxSendMessageSize(16 * 1024 * 1024);
+    // gRPC's own retries are off: even unused (no retry policy is configured) their
+    // bookkeeping costs each call about 20 us here. A call that may be repeated is
+    // repeated once by Finish instead (see Call).
+    args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
     if (!options_.tls_server_name.empty()) args.SetSslTargetNameOverride(options_.tls_server_name);
     auto channel = grpc::CreateCustomChannel(
         address,
@@ -44,6 +57,16 @@ UpstreamClient::UpstreamClient(const std::vector<std::string>& addresses, Option
         args);
     auto stub = std::make_unique<grpc::GenericStub>(channel);
     upstreams_.emplace(address, Upstream{std::move(channel), std::move(stub)});
+  }
+  completions_ = std::thread([this] { Poll(); });
+}
+
+void UpstreamClient::Poll() {
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue_.Next(&tag, &ok)) {
+    auto* call = static_cast<PendingCall*>(tag);
+    Finish(call, call->status);
   }
 }
 
@@ -57,7 +80,8 @@ std::vector<std::string> UpstreamClient::addresses() const {
 
 void UpstreamClient::Call(const std::string& address, const std::string& grpc_path,
                           std::string request, const std::string& request_id,
-                          std::chrono::milliseconds timeout, Done done, const Metadata& metadata) {
+                          std::chrono::milliseconds timeout, Done done, const Metadata& metadata,
+                          bool idempotent) {
   auto it = upstreams_.find(address);
   if (it == upstreams_.end()) {
     done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "no channel to " + address), {}, 0);
@@ -65,12 +89,23 @@ void UpstreamClient::Call(const std::string& address, const std::string& grpc_pa
   }
   auto call = std::make_shared<PendingCall>();
   call->done = std::move(done);
-  call->context.set_deadline(std::chrono::system_clock::now() +
-                             (timeout.count() > 0 ? timeout : options_.timeout));
+  call->stub = it->second.stub.get();
+  call->grpc_path = grpc_path;
+  call->deadline =
+      std::chrono::system_clock::now() + (timeout.count() > 0 ? timeout : options_.timeout);
+  call->may_repeat = idempotent;
   if (!request_id.empty()) call->context.AddMetadata("x-request-id", request_id);
   for (const auto& [key, value] : metadata) call->context.AddMetadata(key, value);
+  if (idempotent) {
+    call->metadata = metadata;
+    if (!request_id.empty()) call->metadata.emplace_back("x-request-id", request_id);
+  }
   grpc::Slice slice(std::move(request));
   call->request = grpc::ByteBuffer(&slice, 1);
+  Start(std::move(call));
+}
+
+void UpstreamClient::Start(std::shared_ptr<PendingCall> call) {
   bool accepted = false;
   {
     absl::MutexLock lock(&mu_);
@@ -81,9 +116,26 @@ void UpstreamClient::Call(const std::string& address, const std::string& grpc_pa
     return;
   }
   PendingCall* raw = call.get();  // kept alive by in_flight_ until Finish
-  it->second.stub->UnaryCall(&raw->context, grpc_path, grpc::StubOptions(), &raw->request,
-                             &raw->response,
-                             [this, raw](grpc::Status status) { Finish(raw, status); });
+  raw->context.set_deadline(raw->deadline);
+  raw->reader = raw->stub->PrepareUnaryCall(&raw->context, raw->grpc_path, raw->request, &queue_);
+  raw->reader->StartCall();
+  raw->reader->Finish(&raw->response, &raw->status, raw);
+}
+
+bool UpstreamClient::Repeat(PendingCall* call, const grpc::Status& status) {
+  if (!call->may_repeat || status.error_code() != grpc::StatusCode::UNAVAILABLE ||
+      std::chrono::system_clock::now() >= call->deadline) {
+    return false;
+  }
+  auto again = std::make_shared<PendingCall>();
+  again->request = call->request;  // shares the bytes
+  again->done = std::move(call->done);
+  again->stub = call->stub;
+  again->grpc_path = std::move(call->grpc_path);
+  again->deadline = call->deadline;
+  for (const auto& [key, value] : call->metadata) again->context.AddMetadata(key, value);
+  Start(std::move(again));
+  return true;
 }
 
 void UpstreamClient::Finish(PendingCall* raw, const grpc::Status& status) {
@@ -91,6 +143,12 @@ void UpstreamClient::Finish(PendingCall* raw, const grpc::Status& status) {
   {
     absl::MutexLock lock(&mu_);
     call = in_flight_.at(raw);
+  }
+  // Started before this one is erased, so Shutdown's wait covers the repeat too.
+  if (Repeat(raw, status)) {
+    absl::MutexLock lock(&mu_);
+    in_flight_.erase(raw);
+    return;
   }
   std::string bytes;
   if (status.ok()) {
@@ -213,12 +271,19 @@ void UpstreamClient::Shutdown() {
   for (const auto& stream : streams) stream->Cancel();
   calls.clear();
   streams.clear();
-  absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(
-      +[](UpstreamClient* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-        return self->in_flight_.empty() && self->streams_.empty();
-      },
-      this));
+  {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](UpstreamClient* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+          return self->in_flight_.empty() && self->streams_.empty();
+        },
+        this));
+  }
+  // No call is in flight and none can start: the queue drains and its thread ends.
+  std::call_once(queue_shut_down_, [this] {
+    queue_.Shutdown();
+    completions_.join();
+  });
 }
 
 }  // namespace comptoir::gateway

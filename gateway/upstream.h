@@ -1,11 +1,16 @@
 // Calls to the services behind the gateway: one gRPC channel per upstream address, created
-// once, and unary calls through gRPC's callback API on raw bytes, so no gateway thread
-// waits for a reply. Every call has a deadline and carries the request id.
-// Thread-safe: Call may be used from any thread; completion callbacks run on gRPC's threads
-// and must only hand the result over (e.g. post it to an executor).
+// once, and asynchronous calls on raw bytes, so no gateway thread waits for a reply. Every
+// call has a deadline and carries the request id.
+// Unary calls complete on a completion queue of the client's own, polled by one thread: a
+// reply wakes that thread alone (gRPC's callback API polls with two threads, and a reply
+// woke both). Server streams use the callback API.
+// Thread-safe: Call may be used from any thread. Completion callbacks run on the client's
+// thread (unary calls) or gRPC's (streams) and must only hand the result over (e.g. post it
+// to an executor).
 #pragma once
 
 #include <grpcpp/channel.h>
+#include <grpcpp/completion_queue.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
 
@@ -13,7 +18,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -49,9 +56,11 @@ class UpstreamClient {
   // constructor's. `timeout` zero means the default. After Shutdown, or for an unknown
   // address, `done` runs at once with UNAVAILABLE.
   // The request id goes as x-request-id; `metadata` adds other pairs (e.g. "authorization").
+  // An `idempotent` call (a read) that fails UNAVAILABLE, e.g. its connection closed by a
+  // restarting service, is made once more within the same deadline.
   void Call(const std::string& address, const std::string& grpc_path, std::string request,
             const std::string& request_id, std::chrono::milliseconds timeout, Done done,
-            const Metadata& metadata = {});
+            const Metadata& metadata = {}, bool idempotent = false);
 
   // A server-streaming call in progress; Cancel ends it (on_done then runs with CANCELLED).
   class Stream {
@@ -90,7 +99,10 @@ class UpstreamClient {
   struct PendingCall;
   class StreamCall;
 
+  void Start(std::shared_ptr<PendingCall> call);
+  void Poll();  // the completion thread's loop
   void Finish(PendingCall* call, const grpc::Status& status);
+  bool Repeat(PendingCall* call, const grpc::Status& status);  // true: started again
   void StreamEnded(StreamCall* call);
 
   const Options options_;
@@ -100,6 +112,10 @@ class UpstreamClient {
   // Shared so Shutdown can cancel a call outside the lock while it completes concurrently.
   absl::flat_hash_map<PendingCall*, std::shared_ptr<PendingCall>> in_flight_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<StreamCall*, std::shared_ptr<StreamCall>> streams_ ABSL_GUARDED_BY(mu_);
+  // Unary calls complete on a queue of their own, polled by one thread.
+  grpc::CompletionQueue queue_;
+  std::thread completions_;
+  std::once_flag queue_shut_down_;
 };
 
 }  // namespace comptoir::gateway
