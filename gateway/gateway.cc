@@ -24,6 +24,9 @@ namespace http = boost::beast::http;
 
 namespace {
 
+// Upstream replies up to this size are rendered on the thread where they arrive (Forward).
+constexpr size_t kRenderInPlaceBytes = 256 * 1024;
+
 // HTTP methods outside this set are counted as OTHER so a client cannot grow the metrics.
 std::string_view MethodLabel(http::verb verb) {
   switch (verb) {
@@ -567,11 +570,15 @@ void Gateway::Forward(std::shared_ptr<Exchange> ex) {
       std::chrono::milliseconds(0),
       [this, ex, &route](const grpc::Status& status, std::string response,
                          int64_t retry_after) mutable {
-        // On a gRPC thread: hand over at once, do the JSON work on the connection's
-        // executor (the answer is then written there without another hand-off).
+        // On the upstream client's completion thread. The JSON is made and the answer
+        // written from here (see Session::Respond): handing the reply to the connection's
+        // thread first would cost that thread's wake-up before the client hears. A large
+        // reply (an export) goes to the connection's thread instead, not to hold up the
+        // replies behind it on this one.
+        const bool render_here = response.size() <= kRenderInPlaceBytes;
         const boost::asio::any_io_executor executor = ex->executor;
-        boost::asio::post(executor, [this, ex = std::move(ex), &route, status, retry_after,
-                                     response = std::move(response)]() mutable {
+        auto answer = [this, ex = std::move(ex), &route, status, retry_after,
+                       response = std::move(response)]() mutable {
           if (!status.ok()) {
             // A service's own limit (e.g. logins per account) says when to come back.
             if (retry_after > 0) ex->retry_after_seconds = retry_after;
@@ -625,7 +632,9 @@ void Gateway::Forward(std::shared_ptr<Exchange> ex) {
             }
           }
           FinishBody(std::move(ex), body);
-        });
+        };
+        if (render_here) return answer();
+        boost::asio::post(executor, std::move(answer));
       },
       metadata, /*idempotent=*/ex->request.method() == http::verb::get ||
                     ex->request.method() == http::verb::head);

@@ -179,13 +179,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     state_->handler(
         std::move(request),
-        // Dispatched, not posted: an answer made on an io thread (a cache hit, the JSON of
-        // an upstream reply) is written at once by that thread when the connection's strand
-        // is free, instead of queueing, and possibly waking the other io thread, for it.
-        [self = shared_from_this()](HttpResponse res) {
-          net::dispatch(self->stream_.get_executor(),
-                        [self, res = std::move(res)]() mutable { self->Write(std::move(res)); });
-        },
+        [self = shared_from_this()](HttpResponse res) { self->Respond(std::move(res)); },
         [self = shared_from_this()](HttpResponse head, std::function<void()> on_gone) {
           return self->OpenStream(std::move(head), std::move(on_gone));
         },
@@ -315,7 +309,19 @@ class Session : public std::enable_shared_from_this<Session> {
     Write(Gateway::ProblemResponse(status, code, std::move(detail), version, request_id));
   }
 
-  void Write(HttpResponse res) {
+  // The answer to the request being handled, from any thread. On the connection's strand
+  // (a cache hit, an error) it is written at once. From another thread (an upstream reply,
+  // rendered on the thread where it arrived) it is written from there too: while a request
+  // waits for its answer nothing else uses the socket (no read is pending, no timer runs),
+  // and handing the answer to the connection's thread first would cost that thread's
+  // wake-up before the client hears anything. What follows the answer is posted.
+  void Respond(HttpResponse res) {
+    const auto* strand =
+        stream_.get_executor().target<net::strand<net::io_context::executor_type>>();
+    Write(std::move(res), /*on_strand=*/strand != nullptr && strand->running_in_this_thread());
+  }
+
+  void Write(HttpResponse res, bool on_strand = true) {
     if (state_->stopping) keep_alive_ = false;
     res.keep_alive(keep_alive_);
     auto owned = std::make_shared<HttpResponse>(std::move(res));
@@ -328,17 +334,24 @@ class Session : public std::enable_shared_from_this<Session> {
     while (!ec && !serializer->is_done()) http::write_some(stream_.socket(), *serializer, ec);
     if (ec != net::error::would_block && ec != net::error::try_again) {
       EndRequest();
-      if (ec || !keep_alive_) return Close();
-      return ReadHeader();
+      auto next = [self = shared_from_this(), close = ec || !keep_alive_] {
+        if (close) return self->Close();
+        self->ReadHeader();
+      };
+      if (on_strand) return next();
+      return net::post(stream_.get_executor(), std::move(next));
     }
-    stream_.expires_after(state_->options.write_timeout);
-    http::async_write(
-        stream_, *serializer,
-        [self = shared_from_this(), owned, serializer](beast::error_code wec, size_t) {
-          self->EndRequest();
-          if (wec || !self->keep_alive_) return self->Close();
-          self->ReadHeader();
-        });
+    auto rest = [self = shared_from_this(), owned, serializer] {
+      self->stream_.expires_after(self->state_->options.write_timeout);
+      http::async_write(self->stream_, *serializer,
+                        [self, owned, serializer](beast::error_code wec, size_t) {
+                          self->EndRequest();
+                          if (wec || !self->keep_alive_) return self->Close();
+                          self->ReadHeader();
+                        });
+    };
+    if (on_strand) return rest();
+    net::post(stream_.get_executor(), std::move(rest));
   }
 
   void Close() {

@@ -3,8 +3,8 @@
 // once and asynchronously only for what the socket does not take, keep-alive, bounded
 // headers (431) and bodies (413), read and write timeouts, and a graceful stop that refuses
 // new connections and lets requests in flight finish. Requests go to a handler that answers
-// through a callback, possibly from another thread; the answer is written on the
-// connection's strand.
+// through a callback (once), possibly from another thread: that thread then writes what the
+// socket takes at once, and the rest and the next read go on the connection's strand.
 // Thread-safe: Stop, WaitDrained and in_flight may be called from any thread; Listen and
 // Start from one thread before the io_context runs requests.
 #pragma once

@@ -5,8 +5,8 @@
 // reply wakes that thread alone (gRPC's callback API polls with two threads, and a reply
 // woke both). Server streams use the callback API.
 // Thread-safe: Call may be used from any thread. Completion callbacks run on the client's
-// thread (unary calls) or gRPC's (streams) and must only hand the result over (e.g. post it
-// to an executor).
+// thread (unary calls) or gRPC's (streams) and must not block: short work, such as
+// rendering a reply, is fine on the former; the latter only hand the result over.
 #pragma once
 
 #include <grpcpp/channel.h>

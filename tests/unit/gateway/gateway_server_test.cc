@@ -15,6 +15,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "comptoir/common/status.h"
 #include "comptoir/shops/v1/shops.grpc.pb.h"
@@ -74,6 +75,12 @@ class FakeShops final : public shops::v1::ShopService::Service {
   }
   grpc::Status ListShops(grpc::ServerContext*, const shops::v1::ListShopsRequest* req,
                          shops::v1::ListShopsResponse* out) override {
+    if (req->category() == "many") {  // a small reply with a large JSON (control characters)
+      for (int i = 0; i < 1500; ++i) {
+        out->add_shops()->set_name("shop " + std::to_string(i) + " " + std::string(150, '\x01'));
+      }
+      return grpc::Status::OK;
+    }
     out->add_shops()->set_name("commune " + req->commune());
     out->set_next_page_token(std::to_string(req->page_size()));
     return grpc::Status::OK;
@@ -341,6 +348,71 @@ TEST_F(GatewayServerTest, AnswersLargerThanTheSocketBufferGoOutWhole) {
   EXPECT_EQ(res.body().size(), big.size());
   EXPECT_TRUE(res.body() == big);
   EXPECT_EQ(c.Send(http::verb::get, "/healthz").result_int(), 200);
+}
+
+// A large answer to an upstream reply, rendered and written from the thread where the reply
+// arrived (the JSON of control characters is six times the reply), then the next request.
+TEST_F(GatewayServerTest, UpstreamAnswersLargerThanTheSocketBufferGoOutWhole) {
+  HttpTestClient c(port(), 64 * 1024);
+  c.SendOnly("GET /v1/shops?category=many HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto res = c.Receive();
+  ASSERT_EQ(res.result_int(), 200);
+  std::string escaped;
+  for (int i = 0; i < 150; ++i) escaped += "\\u0001";
+  size_t names = 0;
+  for (size_t at = res.body().find(escaped); at != std::string::npos;
+       at = res.body().find(escaped, at + escaped.size())) {
+    ++names;
+  }
+  EXPECT_EQ(names, 1500u);
+  const std::string last = "{\"name\":\"shop 1499 " + escaped + "\"}]}";
+  ASSERT_GE(res.body().size(), last.size());
+  EXPECT_EQ(res.body().substr(res.body().size() - last.size()), last);
+  EXPECT_EQ(c.Send(http::verb::get, "/v1/shops?commune=21231").result_int(), 200);
+}
+
+// The server alone, its handler answering from threads of its own: the part the socket
+// takes is written by that thread, the rest goes out asynchronously on the connection's
+// strand, whole, and the connection then serves its next request.
+TEST(HttpServerTest, AnswersFromAnotherThreadLargerThanTheSocketBufferGoOutWhole) {
+  std::string big(7 << 20, '\0');
+  std::mt19937 random(11);
+  for (char& c : big) c = static_cast<char>(random());
+  std::mutex mu;
+  std::vector<std::thread> responders;
+  boost::asio::io_context ioc;
+  HttpServer server(
+      ioc,
+      [&](HttpRequest req, Responder done, StreamOpener, boost::asio::any_io_executor) {
+        std::lock_guard<std::mutex> lock(mu);
+        responders.emplace_back([&big, req = std::move(req), done = std::move(done)] {
+          HttpResponse res{http::status::ok, req.version()};
+          res.body() = req.target() == "/big" ? big : "small";
+          res.prepare_payload();
+          done(std::move(res));
+        });
+      },
+      HttpServerOptions{});
+  ASSERT_TRUE(server.Listen("127.0.0.1:0").ok());
+  server.Start();
+  std::thread io([&ioc] { ioc.run(); });
+  {
+    HttpTestClient c(server.port(), 64 * 1024);
+    c.SendOnly("GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto res = c.Receive();
+    ASSERT_EQ(res.result_int(), 200);
+    EXPECT_EQ(res.body().size(), big.size());
+    EXPECT_TRUE(res.body() == big);
+    EXPECT_EQ(c.Send(http::verb::get, "/small").body(), "small");
+  }
+  server.Stop();
+  EXPECT_TRUE(server.WaitDrained(std::chrono::seconds(5)));
+  ioc.stop();
+  io.join();
+  std::lock_guard<std::mutex> lock(mu);
+  for (auto& t : responders) t.join();
 }
 
 TEST_F(GatewayServerTest, StaticTextIsGzippedOnceWhenAcceptedWithItsOwnEtag) {

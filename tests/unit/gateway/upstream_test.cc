@@ -1,6 +1,8 @@
 // Unary calls to the services: a read whose call fails UNAVAILABLE (the connection closed
 // under it, a service restarting) is made once more within its deadline, with the same
 // bytes and metadata; a write is never repeated, and a read only once.
+#include "upstream.h"
+
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
@@ -13,7 +15,6 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "upstream.h"
 
 namespace comptoir::gateway {
 namespace {
@@ -33,7 +34,8 @@ class FlakyEcho final : public grpc::CallbackGenericService {
     return seen_;
   }
 
-  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* context) override {
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override {
     bool fail = false;
     {
       absl::MutexLock lock(&mu_);
@@ -99,8 +101,7 @@ class UpstreamRepeatTest : public ::testing::Test {
   Outcome Call(bool idempotent) {
     std::promise<Outcome> done;
     client_->Call(
-        address_, "/comptoir.test.Echo/Get", "the request bytes", "rid-1",
-        std::chrono::seconds(5),
+        address_, "/comptoir.test.Echo/Get", "the request bytes", "rid-1", std::chrono::seconds(5),
         [&done](const grpc::Status& status, std::string response, int64_t) {
           done.set_value({status, std::move(response)});
         },
