@@ -91,6 +91,21 @@ class FakeShops final : public shops::v1::ShopService::Service {
   std::map<std::string, std::string> seen_metadata;  // of the last GetShop, guarded by mu
 };
 
+// `size` pseudo-random bytes.
+std::string RandomBytes(size_t size, unsigned seed) {
+  std::string bytes(size, '\0');
+  std::mt19937 random(seed);
+  for (char& c : bytes) c = static_cast<char>(random());
+  return bytes;
+}
+
+// A GET whose answer the client reads only later, once the server's socket buffer is full.
+HttpResponse GetReadLate(HttpTestClient& c, const std::string& target) {
+  c.SendOnly("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  return c.Receive();
+}
+
 class GatewayServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -336,14 +351,10 @@ TEST_F(GatewayServerTest, ServesStaticFilesInsideTheWebRootOnly) {
 // written at once stops at the full buffer, the rest goes out asynchronously, byte for
 // byte, and the connection then serves its next request.
 TEST_F(GatewayServerTest, AnswersLargerThanTheSocketBufferGoOutWhole) {
-  std::string big(7 << 20, '\0');
-  std::mt19937 random(7);
-  for (char& c : big) c = static_cast<char>(random());
+  const std::string big = RandomBytes(7 << 20, 7);
   std::ofstream(web_root_ / "big.bin", std::ios::binary) << big;
   HttpTestClient c(port(), 64 * 1024);
-  c.SendOnly("GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  auto res = c.Receive();
+  auto res = GetReadLate(c, "/big.bin");
   ASSERT_EQ(res.result_int(), 200);
   EXPECT_EQ(res.body().size(), big.size());
   EXPECT_TRUE(res.body() == big);
@@ -354,9 +365,7 @@ TEST_F(GatewayServerTest, AnswersLargerThanTheSocketBufferGoOutWhole) {
 // arrived (the JSON of control characters is six times the reply), then the next request.
 TEST_F(GatewayServerTest, UpstreamAnswersLargerThanTheSocketBufferGoOutWhole) {
   HttpTestClient c(port(), 64 * 1024);
-  c.SendOnly("GET /v1/shops?category=many HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  auto res = c.Receive();
+  auto res = GetReadLate(c, "/v1/shops?category=many");
   ASSERT_EQ(res.result_int(), 200);
   std::string escaped;
   for (int i = 0; i < 150; ++i) escaped += "\\u0001";
@@ -376,9 +385,7 @@ TEST_F(GatewayServerTest, UpstreamAnswersLargerThanTheSocketBufferGoOutWhole) {
 // takes is written by that thread, the rest goes out asynchronously on the connection's
 // strand, whole, and the connection then serves its next request.
 TEST(HttpServerTest, AnswersFromAnotherThreadLargerThanTheSocketBufferGoOutWhole) {
-  std::string big(7 << 20, '\0');
-  std::mt19937 random(11);
-  for (char& c : big) c = static_cast<char>(random());
+  const std::string big = RandomBytes(7 << 20, 11);
   std::mutex mu;
   std::vector<std::thread> responders;
   boost::asio::io_context ioc;
@@ -399,9 +406,7 @@ TEST(HttpServerTest, AnswersFromAnotherThreadLargerThanTheSocketBufferGoOutWhole
   std::thread io([&ioc] { ioc.run(); });
   {
     HttpTestClient c(server.port(), 64 * 1024);
-    c.SendOnly("GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    auto res = c.Receive();
+    auto res = GetReadLate(c, "/big");
     ASSERT_EQ(res.result_int(), 200);
     EXPECT_EQ(res.body().size(), big.size());
     EXPECT_TRUE(res.body() == big);
