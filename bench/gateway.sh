@@ -16,8 +16,21 @@
 #      machine's drift (which moved separate 5 s runs by +-0.1 ms) lands on both sides; for
 #      the 20-product page and for a 2-product one (about the 1.1 KB body of the issue's
 #      reference figures); and at saturation (64 connections; target >= 0.5x throughput).
+#
+#   bench/gateway.sh --versus OTHER_GATEWAY_BINARY [seconds=5]
+#
+# compares instead the built gateway with another build of it (e.g. one of the previous
+# commit), both without caches, on that uncached GET at concurrency 1, their requests
+# interleaved (http_load --versus-port), three runs: the way to see a change of a few
+# microseconds, which separate runs minutes apart would drown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+versus=""
+if [[ ${1:-} == --versus ]]; then
+  versus=$(realpath "${2:?--versus needs a gateway binary}")
+  [[ -x $versus ]] || { echo "$versus is not an executable" >&2; exit 1; }
+  shift 2
+fi
 seconds=${1:-5}
 root=$(pwd)
 bin=${COMPTOIR_BIN_DIR:-$root/build/release/bin}
@@ -49,7 +62,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # Requests/s of a wrk run; errors and non-2xx answers are reported (they would flatter it).
 wrk_rps() {
   local out
@@ -62,6 +74,42 @@ ratio() { python3 -c "print(f'{float($1)/float($2):.2f}')"; }
 # over a wrk run: steadier than req/s on a shared machine.
 cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000000 / hz}' "/proc/$1/stat"; }
 per_request() { python3 -c "print(f'{($2 - $1) / (float($3) * $seconds):.0f}')"; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+mapfile -t gw_env < <(tr '\0' '\n' <"/proc/$gw_pid/environ" |
+  grep -E '^(UPSTREAMS|REDIS_URL|AUTH_PUBLIC_KEYS|INTERNAL_CREDENTIAL|WEB_ROOT)=')
+gw_pids=()
+# Starts a gateway like the stack's (same services, Redis and keys) on port $1 with the
+# extra environment that follows; GATEWAY_BINARY picks another build.
+start_gateway() {
+  local p=$1
+  shift
+  env "${gw_env[@]}" HTTP_LISTEN="127.0.0.1:$p" METRICS_LISTEN="127.0.0.1:$(free_port)" \
+    RATE_LIMIT_ANONYMOUS_READS=100000000 LOG_LEVEL=error "$@" \
+    "${GATEWAY_BINARY:-$bin/comptoir-gateway}" 2>>"$tmp/gateways.log" &
+  gw_pids+=($!)
+  for _ in $(seq 100); do
+    curl -fsS "http://127.0.0.1:$p/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "gateway on $p not ready: $(tail -n 5 "$tmp/gateways.log")" >&2
+  exit 1
+}
+
+if [[ -n $versus ]]; then
+  built=$(free_port)
+  other=$(free_port)
+  start_gateway "$built" MICRO_CACHE_TTL=0 SHARED_CACHE_TTL=0
+  GATEWAY_BINARY=$versus start_gateway "$other" MICRO_CACHE_TTL=0 SHARED_CACHE_TTL=0
+  echo "gateway versus gateway: $(nproc) cores, uncached GET $target at concurrency 1"
+  echo "  :$built $bin/comptoir-gateway"
+  echo "  :$other $versus"
+  for _ in 1 2 3; do
+    "$bin/http_load" --port "$built" --versus-port "$other" --seconds "$seconds" "$target" |
+      tail -n +2 | sed 's/^/  /'
+  done
+  exit 0
+fi
 
 # The same bytes as the gateway's answer, served by nginx as a static file.
 mkdir -p "$tmp/www"
@@ -87,28 +135,11 @@ CONF
 nginx -c "$tmp/nginx.conf" -p "$tmp" &
 nginx_pid=$!
 
-# Three gateways like the stack's (same services, Redis and keys), rate limits on (every
-# request, cached or not, is counted: budgets are leased from Redis in batches, see
-# gateway/leased_rate_limiter.h) with a budget no run can spend: one with the micro-cache,
-# one without (answering from the response cache the gateways share in Redis), and one
-# with neither cache, for the uncached path of (3).
-mapfile -t gw_env < <(tr '\0' '\n' <"/proc/$gw_pid/environ" |
-  grep -E '^(UPSTREAMS|REDIS_URL|AUTH_PUBLIC_KEYS|INTERNAL_CREDENTIAL|WEB_ROOT)=')
-gw_pids=()
-start_gateway() {  # port, extra env...
-  local p=$1
-  shift
-  env "${gw_env[@]}" HTTP_LISTEN="127.0.0.1:$p" METRICS_LISTEN="127.0.0.1:$(free_port)" \
-    RATE_LIMIT_ANONYMOUS_READS=100000000 LOG_LEVEL=error "$@" "$bin/comptoir-gateway" \
-    2>>"$tmp/gateways.log" &
-  gw_pids+=($!)
-  for _ in $(seq 100); do
-    curl -fsS "http://127.0.0.1:$p/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "gateway on $p not ready: $(tail -n 5 "$tmp/gateways.log")" >&2
-  exit 1
-}
+# Three gateways (start_gateway above), rate limits on (every request, cached or not, is
+# counted: budgets are leased from Redis in batches, see gateway/leased_rate_limiter.h) with
+# a budget no run can spend: one with the micro-cache, one without (answering from the
+# response cache the gateways share in Redis), and one with neither cache, for the uncached
+# path of (3).
 cport=$(free_port)
 sport=$(free_port)
 gport=$(free_port)
@@ -156,7 +187,7 @@ for size in large small; do
     path=$small_target body=$small_request
     echo "    $small_bytes-byte answer ($small_target)"
   fi
-  for round in 1 2 3; do
+  for _ in 1 2 3; do
     "$bin/grpc_load" --target "$catalogue" \
       --method comptoir.catalogue.v1.CatalogueService/ListProducts --request "$body" \
       --concurrency 1 --seconds "$seconds" --paired-http-port "$gport" --paired-http-path "$path" |
