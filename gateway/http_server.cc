@@ -70,6 +70,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // buffer instead of blocking the io thread.
     beast::error_code ignored;
     stream_.socket().non_blocking(true, ignored);
+    beast::error_code peer_error;
+    auto peer = stream_.socket().remote_endpoint(peer_error);
+    if (!peer_error) peer_address_ = peer.address().to_string();
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
   }
 
@@ -170,12 +173,10 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest request = parser_->release();
     // The peer's address, for per-client limits upstream (login attempts); set here so a
     // client can never supply its own.
-    beast::error_code peer_error;
-    auto peer = stream_.socket().remote_endpoint(peer_error);
-    if (peer_error) {
+    if (peer_address_.empty()) {
       request.erase("X-Client-Address");
     } else {
-      request.set("X-Client-Address", peer.address().to_string());
+      request.set("X-Client-Address", peer_address_);
     }
     state_->handler(
         std::move(request),
@@ -372,7 +373,8 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<HttpServer::State> state_;
-  size_t body_limit_ = 0;  // of the request being read
+  size_t body_limit_ = 0;     // of the request being read
+  std::string peer_address_;  // the client's IP address, empty if unknown
   // Event stream state (OpenStream), on the strand.
   bool streaming_ = false;
   bool stream_writing_ = false;
