@@ -1,6 +1,7 @@
 #include "route_table.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
 #include <utility>
 
@@ -169,23 +170,95 @@ absl::StatusOr<RouteTable> RouteTable::Build(const std::map<std::string, std::st
       }
     }
   }
+  table.Index();
   return table;
+}
+
+namespace {
+
+// "METHOD first/second", or "METHOD" alone when `first` is empty; fits `buffer` or is cut
+// (a cut key finds nothing, and Find then scans).
+std::string_view PrefixKey(std::string_view method, std::string_view first, std::string_view second,
+                           std::array<char, 96>& buffer) {
+  const size_t size = method.size() + (first.empty() ? 0 : 2 + first.size() + second.size());
+  if (size > buffer.size()) return {};
+  char* out = std::copy(method.begin(), method.end(), buffer.data());
+  if (!first.empty()) {
+    *out++ = ' ';
+    out = std::copy(first.begin(), first.end(), out);
+    *out++ = '/';
+    out = std::copy(second.begin(), second.end(), out);
+  }
+  return std::string_view(buffer.data(), size);
+}
+
+}  // namespace
+
+void RouteTable::Index() {
+  std::array<char, 96> buffer;
+  for (size_t i = 0; i < routes_.size(); ++i) {
+    const auto& segments = routes_[i].path.segments();
+    const bool literal = segments.size() >= 2 &&
+                         segments[0].kind == PathTemplate::SegmentKind::kLiteral &&
+                         segments[1].kind == PathTemplate::SegmentKind::kLiteral;
+    std::string_view key = literal ? PrefixKey(routes_[i].http_method, segments[0].literal,
+                                               segments[1].literal, buffer)
+                                   : PrefixKey(routes_[i].http_method, "", "", buffer);
+    // A key too long for Find's buffer could never be looked up: such routes go with their
+    // method's, tried on every request of that method.
+    if (key.empty()) key = PrefixKey(routes_[i].http_method, "", "", buffer);
+    by_prefix_[std::string(key)].push_back(i);
+  }
 }
 
 RouteMatch RouteTable::Find(std::string_view http_method, std::string_view path) const {
   RouteMatch best;
-  // The request's method first; the others only to say which methods the path accepts.
-  for (const Route& route : routes_) {
-    if (route.http_method != http_method) continue;
+  auto consider = [&](const Route& route) {
     std::optional<Captures> captures = route.path.Match(path);
-    if (!captures) continue;
+    if (!captures) return;
     if (best.route == nullptr || route.path.CompareSpecificity(best.route->path) < 0) {
       best.kind = RouteMatch::Kind::kFound;
       best.route = &route;
       best.captures = std::move(*captures);
     }
+  };
+  // The request's first two segments, as Index keyed them: the verb (":approve") is not part
+  // of a segment; an escaped segment is compared decoded by Match, so it is not looked up.
+  std::string_view rest = path.empty() ? path : path.substr(1);
+  const size_t first_end = rest.find('/');
+  std::string_view first = rest.substr(0, first_end);
+  std::string_view second;
+  if (first_end != std::string_view::npos) {
+    second = rest.substr(first_end + 1);
+    const size_t second_end = second.find('/');
+    if (second_end != std::string_view::npos) {
+      second = second.substr(0, second_end);
+    } else {
+      second = second.substr(0, second.find(':'));
+    }
+  }
+  std::array<char, 96> buffer;
+  const bool indexed = !first.empty() && !second.empty() &&
+                       first.find('%') == std::string_view::npos &&
+                       second.find('%') == std::string_view::npos;
+  if (indexed) {
+    const std::string_view key = PrefixKey(http_method, first, second, buffer);
+    if (auto it = by_prefix_.find(absl::string_view(key.data(), key.size()));
+        !key.empty() && it != by_prefix_.end()) {
+      for (size_t i : it->second) consider(routes_[i]);
+    }
+    const std::string_view method_key = PrefixKey(http_method, "", "", buffer);
+    if (auto it = by_prefix_.find(absl::string_view(method_key.data(), method_key.size()));
+        it != by_prefix_.end()) {
+      for (size_t i : it->second) consider(routes_[i]);
+    }
+  } else {
+    for (const Route& route : routes_) {
+      if (route.http_method == http_method) consider(route);
+    }
   }
   if (best.route != nullptr) return best;
+  // Then the other methods, only to say which methods the path accepts.
   std::set<std::string> allow;
   for (const Route& route : routes_) {
     if (route.http_method != http_method && route.path.Match(path)) {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "google/protobuf/descriptor.h"
 #include "path_template.h"
@@ -51,7 +52,13 @@ class RouteTable {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  void Index();
+
   std::vector<Route> routes_;
+  // Indexes into routes_ by HTTP method and the template's first two segments when both are
+  // literal ("GET v1/shops"), or by HTTP method alone ("GET") for the others: Find tries
+  // only the candidates of the request's own key and of its method's.
+  absl::flat_hash_map<std::string, std::vector<size_t>> by_prefix_;
 };
 
 // Parses UPSTREAMS: "pkg.Service=host:port,pkg.Other=host:port".

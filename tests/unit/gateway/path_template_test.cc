@@ -3,7 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <map>
+#include <string>
+
 #include "comptoir/shops/v1/shops.pb.h"
+#include "openapi.h"
 #include "route_table.h"
 
 namespace comptoir::gateway {
@@ -152,4 +157,57 @@ TEST(Upstreams, ParsesServiceEqualsAddressList) {
 }
 
 }  // namespace
+// Find tries only the routes keyed by the request's first two segments (and its method's
+// others): for a request to each route of every linked service (plain, with its first
+// segment percent-escaped, which is looked up by scanning), it picks what trying every route
+// picks.
+TEST(RouteTable, IndexedLookupPicksWhatTryingEveryRoutePicks) {
+  std::map<std::string, std::string> upstreams;
+  for (const std::string& service : ProtoComments::Embedded().ServiceNames()) {
+    if (google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service) != nullptr) {
+      upstreams.emplace(service, "127.0.0.1:1");
+    }
+  }
+  auto table = RouteTable::Build(upstreams);
+  ASSERT_TRUE(table.ok()) << table.status();
+  ASSERT_GE(table->routes().size(), 20u);
+  auto scan = [&](const std::string& method, const std::string& path) -> const Route* {
+    const Route* best = nullptr;
+    for (const Route& route : table->routes()) {
+      if (route.http_method != method || !route.path.Match(path)) continue;
+      if (best == nullptr || route.path.CompareSpecificity(best->path) < 0) best = &route;
+    }
+    return best;
+  };
+  for (const Route& route : table->routes()) {
+    std::string path;
+    for (const PathTemplate::Segment& segment : route.path.segments()) {
+      path += "/";
+      switch (segment.kind) {
+        case PathTemplate::SegmentKind::kLiteral:
+          path += segment.literal;
+          break;
+        case PathTemplate::SegmentKind::kSingle:
+          path += "x1";
+          break;
+        case PathTemplate::SegmentKind::kMulti:
+          path += "a/b";
+          break;
+      }
+    }
+    if (!route.path.verb().empty()) path += ":" + route.path.verb();
+    std::string escaped = path;
+    if (escaped.size() > 1) {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(escaped[1]));
+      escaped.replace(1, 1, hex);
+    }
+    for (const std::string& request : {path, escaped}) {
+      const RouteMatch found = table->Find(route.http_method, request);
+      ASSERT_EQ(found.kind, RouteMatch::Kind::kFound) << route.name << ": " << request;
+      EXPECT_EQ(found.route, scan(route.http_method, request)) << route.name << ": " << request;
+    }
+  }
+}
+
 }  // namespace comptoir::gateway
