@@ -126,18 +126,8 @@ HttpResponse Gateway::ProblemResponse(int http_status, absl::StatusCode code, st
 }
 
 std::string TraceparentFor(std::string_view header_value) {
-  // version "00" - trace-id (32 hex, not all zero) - parent-id (16 hex, not all zero) - flags
-  auto hex = [](std::string_view s) {
-    return std::all_of(s.begin(), s.end(),
-                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-  };
-  auto zero = [](std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; };
   std::string_view v = text::Strip(header_value);
-  if (v.size() == 55 && v[2] == '-' && v[35] == '-' && v[52] == '-' && hex(v.substr(0, 2)) &&
-      v.substr(0, 2) != "ff" && hex(v.substr(3, 32)) && hex(v.substr(36, 16)) &&
-      hex(v.substr(53, 2)) && !zero(v.substr(3, 32)) && !zero(v.substr(36, 16))) {
-    return std::string(v);
-  }
+  if (!common::TraceIdOf(v).empty()) return std::string(v);
   return text::Cat("00-", FastRandomHex(32), "-", FastRandomHex(16), "-01");
 }
 

@@ -25,6 +25,7 @@
 #include "absl/strings/str_replace.h"
 #include "comptoir/accounts/v1/accounts.pb.h"
 #include "comptoir/common/auth.h"
+#include "comptoir/common/log.h"
 #include "comptoir/common/status.h"
 #include "e2e_stack.h"
 #include "http_client.h"
@@ -70,6 +71,7 @@ class Stack {
     return WaitForTcp(catalogue_port_, Deadline(std::chrono::seconds(20)));
   }
   std::string GatewayLog() const { return gateway_ ? gateway_->Log() : ""; }
+  std::string ShopsLog() const { return shops_ ? shops_->Log() : ""; }
 
  private:
   Stack() {
@@ -239,6 +241,29 @@ TEST_F(GatewayEndToEnd, EveryDocumentedReadAnswersAsTheDocumentSays) {
     ++checked;
   }
   EXPECT_GE(checked, 8);  // shops, products, search, accounts/me, partners...
+}
+
+// The caller's W3C trace context goes on to the service: its log line of the call carries the
+// trace id next to the request id, as the gateway's access log line does.
+TEST_F(GatewayEndToEnd, TraceContextReachesTheServiceLogs) {
+  const std::string trace_id = common::NewRequestId();  // 32 hex characters
+  const std::string request_id = common::NewRequestId();
+  ASSERT_EQ(
+      Get("/v1/shops?page_size=1", {{"traceparent", "00-" + trace_id + "-00f067aa0ba902b7-01"},
+                                    {"X-Request-Id", request_id}})
+          .status,
+      200);
+  const std::string expected =
+      absl::StrCat("\"request_id\":\"", request_id, "\",\"trace_id\":\"", trace_id, "\"");
+  std::string shops_log;
+  for (int i = 0; i < 50 && shops_log.find(expected) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    shops_log = Stack::Get().ShopsLog();
+  }
+  EXPECT_NE(shops_log.find(expected), std::string::npos)
+      << shops_log.substr(shops_log.size() > 2000 ? shops_log.size() - 2000 : 0);
+  EXPECT_NE(Stack::Get().GatewayLog().find(absl::StrCat("\"trace_id\":\"", trace_id, "\"")),
+            std::string::npos);
 }
 
 TEST_F(GatewayEndToEnd, PartnerKeyWorksFromItsOriginOnly) {

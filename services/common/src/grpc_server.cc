@@ -13,6 +13,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -34,6 +35,15 @@ namespace {
 using grpc::experimental::InterceptionHookPoints;
 
 constexpr char kRequestIdKey[] = "x-request-id";
+constexpr char kTraceparentKey[] = "traceparent";
+
+// The trace id of the caller's W3C trace context (the gateway passes on the browser's or
+// its own), for the call's log lines; empty without a valid one.
+std::string TraceIdIn(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+  auto it = metadata.find(kTraceparentKey);
+  if (it == metadata.end()) return {};
+  return std::string(TraceIdOf(std::string_view(it->second.data(), it->second.size())));
+}
 
 // A request id from a caller is kept only when it is short and printable, so it can go
 // into logs and headers as it is.
@@ -67,6 +77,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
         request_id_ = NewRequestId();
         md->emplace(grpc::string_ref(kRequestIdKey), grpc::string_ref(request_id_));
       }
+      trace_id_ = TraceIdIn(*md);
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       Finish(methods->GetSendStatus());
@@ -87,7 +98,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
         .Observe(seconds);
     // Health probes arrive every few seconds from every checker: counted, not logged.
     if (method_.rfind("/grpc.health.v1.", 0) == 0) return;
-    ScopedRequestId scope(request_id_);
+    ScopedRequestId scope(request_id_, trace_id_);
     Log(status.ok() ? LogLevel::kInfo : LogLevel::kWarn, "rpc",
         {{"method", method_},
          {"code", code},
@@ -98,6 +109,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   CallMetrics* metrics_;
   std::chrono::steady_clock::time_point start_;
   std::string request_id_;
+  std::string trace_id_;
 };
 
 class CallInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
@@ -305,20 +317,21 @@ grpc::ServerUnaryReactor* Offload(
     std::function<absl::Status(std::chrono::steady_clock::time_point deadline)> fn) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto deadline = CallDeadline(*context, server.options().max_call_time);
-  bool queued = server.workers().TrySubmit(
-      [reactor, context, deadline, fn = std::move(fn), id = RequestIdOf(*context)] {
-        ScopedRequestId scope(id);
-        if (context->IsCancelled()) {
-          reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the caller gave up"));
-          return;
-        }
-        if (std::chrono::steady_clock::now() >= deadline) {
-          reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                       "deadline passed while the call waited for a worker"));
-          return;
-        }
-        reactor->Finish(ToGrpcStatus(fn(deadline)));
-      });
+  bool queued = server.workers().TrySubmit([reactor, context, deadline, fn = std::move(fn),
+                                            id = RequestIdOf(*context),
+                                            trace_id = TraceIdIn(context->client_metadata())] {
+    ScopedRequestId scope(id, trace_id);
+    if (context->IsCancelled()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the caller gave up"));
+      return;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                   "deadline passed while the call waited for a worker"));
+      return;
+    }
+    reactor->Finish(ToGrpcStatus(fn(deadline)));
+  });
   if (!queued) {
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                  "server busy: too many calls in progress, retry shortly"));

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <mutex>
@@ -25,6 +26,7 @@ std::string& ServiceName() {
 }
 
 thread_local std::string t_request_id;
+thread_local std::string t_trace_id;
 
 std::string_view LevelName(LogLevel level) {
   switch (level) {
@@ -120,6 +122,10 @@ std::string FormatLogLine(LogLevel level, std::string_view message,
     line += ",\"request_id\":";
     line += JsonQuote(t_request_id);
   }
+  if (!t_trace_id.empty()) {
+    line += ",\"trace_id\":";
+    line += JsonQuote(t_trace_id);
+  }
   for (const LogField& field : fields) {
     line += ',';
     line += JsonQuote(field.first);
@@ -139,13 +145,35 @@ void Log(LogLevel level, std::string_view message, std::initializer_list<LogFiel
   (void)ignored;
 }
 
-ScopedRequestId::ScopedRequestId(std::string id) : previous_(std::move(t_request_id)) {
+ScopedRequestId::ScopedRequestId(std::string id, std::string trace_id)
+    : previous_(std::move(t_request_id)), previous_trace_id_(std::move(t_trace_id)) {
   t_request_id = std::move(id);
+  t_trace_id = std::move(trace_id);
 }
 
-ScopedRequestId::~ScopedRequestId() { t_request_id = std::move(previous_); }
+ScopedRequestId::~ScopedRequestId() {
+  t_request_id = std::move(previous_);
+  t_trace_id = std::move(previous_trace_id_);
+}
 
 const std::string& CurrentRequestId() { return t_request_id; }
+const std::string& CurrentTraceId() { return t_trace_id; }
+
+std::string_view TraceIdOf(std::string_view v) {
+  // version (2 hex, not "ff") - trace id (32 hex, not all zero) - parent id (16 hex, not all
+  // zero) - flags (2 hex); version 00 is exactly this long.
+  auto hex = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  };
+  auto zero = [](std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; };
+  if (v.size() == 55 && v[2] == '-' && v[35] == '-' && v[52] == '-' && hex(v.substr(0, 2)) &&
+      v.substr(0, 2) != "ff" && hex(v.substr(3, 32)) && hex(v.substr(36, 16)) &&
+      hex(v.substr(53, 2)) && !zero(v.substr(3, 32)) && !zero(v.substr(36, 16))) {
+    return v.substr(3, 32);
+  }
+  return {};
+}
 
 std::string NewRequestId() { return RandomHex(16); }
 

@@ -30,6 +30,33 @@ TEST(LogLine, IsOneJsonObjectWithRequestIdAndFields) {
   EXPECT_NE(line.find("\"shop_id\":\"42\""), std::string::npos);
 }
 
+TEST(LogLine, CarriesTheTraceIdOfTheCallWhenKnown) {
+  {
+    ScopedRequestId rid("abc123", "4bf92f3577b34da6a3ce929d0e0e4736");
+    std::string line = FormatLogLine(LogLevel::kInfo, "rpc", {});
+    EXPECT_NE(
+        line.find("\"request_id\":\"abc123\",\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\""),
+        std::string::npos)
+        << line;
+    EXPECT_EQ(CurrentTraceId(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  }
+  EXPECT_EQ(CurrentTraceId(), "");
+  ScopedRequestId rid("abc123");
+  EXPECT_EQ(FormatLogLine(LogLevel::kInfo, "rpc", {}).find("trace_id"), std::string::npos);
+}
+
+TEST(TraceIdOf, AcceptsOnlyValidW3cTraceContexts) {
+  EXPECT_EQ(TraceIdOf("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(TraceIdOf(""), "");
+  EXPECT_EQ(TraceIdOf("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7"), "");     // no flags
+  EXPECT_EQ(TraceIdOf("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"), "");  // upper
+  EXPECT_EQ(TraceIdOf("00-00000000000000000000000000000000-00f067aa0ba902b7-01"), "");  // zero
+  EXPECT_EQ(TraceIdOf("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"), "");  // zero
+  EXPECT_EQ(TraceIdOf("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), "");  // version
+  EXPECT_EQ(TraceIdOf("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\"}"), "");
+}
+
 TEST(ScopedRequestId, RestoresThePreviousId) {
   {
     ScopedRequestId outer("outer");

@@ -1,4 +1,5 @@
-// Logs as one JSON object a line on stderr, with the request id of the current call.
+// Logs as one JSON object a line on stderr, with the request id (and trace id) of the current
+// call.
 //
 //   LOG_INFO("shop created", {{"shop_id", id}});
 //   ScopedRequestId rid(request_id);  // every log line of this thread carries it
@@ -29,18 +30,24 @@ std::string FormatLogLine(LogLevel level, std::string_view message,
 // JSON string literal with quotes, escaping controls and invalid UTF-8 bytes.
 std::string JsonQuote(std::string_view text);
 
-// Sets the thread's request id for its lifetime, restoring the previous one after.
+// Sets the thread's request id, and the W3C trace id of the call when known (both written in
+// every line), for its lifetime, restoring the previous ones after.
 class ScopedRequestId {
  public:
-  explicit ScopedRequestId(std::string id);
+  explicit ScopedRequestId(std::string id, std::string trace_id = {});
   ~ScopedRequestId();
   ScopedRequestId(const ScopedRequestId&) = delete;
   ScopedRequestId& operator=(const ScopedRequestId&) = delete;
 
  private:
   std::string previous_;
+  std::string previous_trace_id_;
 };
 const std::string& CurrentRequestId();
+const std::string& CurrentTraceId();
+// The trace id (32 lower-case hex characters) of a W3C trace context header
+// ("00-<trace id>-<parent id>-<flags>"); empty when `traceparent` is not a valid one.
+std::string_view TraceIdOf(std::string_view traceparent);
 // A fresh random request id (32 hex characters).
 std::string NewRequestId();
 
