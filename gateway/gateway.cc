@@ -738,11 +738,19 @@ void Gateway::Decorate(const Exchange& ex, HttpResponse* res) const {
 }
 
 void Gateway::Record(const Exchange& ex, int status, size_t bytes) const {
+  LogAccess(ex, status, bytes, Observe(ex, status));
+}
+
+double Gateway::Observe(const Exchange& ex, int status) const {
   const auto elapsed = std::chrono::steady_clock::now() - ex.start;
   const double seconds = std::chrono::duration<double>(elapsed).count();
-  const std::string_view method = MethodLabel(ex.request.method());
-  metrics_.ObserveRequest(ex.route, method, status, seconds);
+  metrics_.ObserveRequest(ex.route, MethodLabel(ex.request.method()), status, seconds);
+  return seconds;
+}
+
+void Gateway::LogAccess(const Exchange& ex, int status, size_t bytes, double seconds) const {
   if (!access_log_) return;
+  const std::string_view method = MethodLabel(ex.request.method());
   common::ScopedRequestId rid(ex.request_id);
   LOG_INFO("http request", {{"method", std::string(method)},
                             {"path", ex.path},
@@ -761,9 +769,13 @@ void Gateway::Finish(std::shared_ptr<Exchange> ex, HttpResponse res) {
     res.body().clear();
     res.content_length(bytes);  // HEAD announces the length it would have sent
   }
-  Record(*ex, res.result_int(), bytes);
+  const int status = res.result_int();
+  // Counted before the answer leaves (a client reading /metrics next sees it), logged after:
+  // the log line's formatting and write(2) are not the client's wait.
+  const double seconds = Observe(*ex, status);
   Responder done = std::move(ex->done);
   done(std::move(res));
+  LogAccess(*ex, status, bytes, seconds);
 }
 
 }  // namespace comptoir::gateway

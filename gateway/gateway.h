@@ -164,8 +164,12 @@ class Gateway {
                      UpstreamClient::Metadata metadata);
   // The headers every answer carries (request id, security, rate limits, CORS).
   void Decorate(const Exchange& ex, HttpResponse* res) const;
-  // Access log and request metrics of an answer.
+  // Request metrics and access log line of an answer.
   void Record(const Exchange& ex, int status, size_t bytes) const;
+  // The two halves of Record: the metrics (returns the request's duration in seconds), and
+  // the access log line when enabled.
+  double Observe(const Exchange& ex, int status) const;
+  void LogAccess(const Exchange& ex, int status, size_t bytes, double seconds) const;
   void HandleStatic(std::shared_ptr<Exchange> ex, std::string_view path);
   void HandleApiDocument(std::shared_ptr<Exchange> ex);
   void Finish(std::shared_ptr<Exchange> ex, HttpResponse response);
