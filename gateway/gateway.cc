@@ -751,11 +751,11 @@ double Gateway::Observe(const Exchange& ex, int status) const {
 void Gateway::LogAccess(const Exchange& ex, int status, size_t bytes, double seconds) const {
   if (!access_log_) return;
   const std::string_view method = MethodLabel(ex.request.method());
-  common::ScopedRequestId rid(ex.request_id);
+  // The same request_id and trace_id fields as the services' lines of the call.
+  common::ScopedRequestId rid(ex.request_id, std::string(common::TraceIdOf(ex.traceparent)));
   LOG_INFO("http request", {{"method", std::string(method)},
                             {"path", ex.path},
                             {"route", ex.route},
-                            {"trace_id", ex.traceparent.substr(3, 32)},
                             {"status", std::to_string(status)},
                             {"bytes", std::to_string(bytes)},
                             {"duration_ms", std::to_string(seconds * 1000.0)}});

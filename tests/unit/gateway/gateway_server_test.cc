@@ -363,7 +363,7 @@ TEST_F(GatewayServerTest, AnswersLargerThanTheSocketBufferGoOutWhole) {
 
 // A large answer to an upstream reply, rendered and written from the thread where the reply
 // arrived (the JSON of control characters is six times the reply), then the next request.
-TEST_F(GatewayServerTest, UpstreamAnswersLargerThanTheSocketBufferGoOutWhole) {
+TEST_F(GatewayServerTest, LargeUpstreamAnswersRenderedInPlaceGoOutWholeThenTheNextRequest) {
   HttpTestClient c(port(), 64 * 1024);
   auto res = GetReadLate(c, "/v1/shops?category=many");
   ASSERT_EQ(res.result_int(), 200);
