@@ -15,7 +15,10 @@
 #      one call each way, alternating which goes first, so that the service's and the
 #      machine's drift (which moved separate 5 s runs by +-0.1 ms) lands on both sides; for
 #      the 20-product page and for a 2-product one (about the 1.1 KB body of the issue's
-#      reference figures); and at saturation (64 connections; target >= 0.5x throughput).
+#      reference figures); beside it, what one more hop costs here with nothing done on it
+#      (nginx as a plain reverse proxy in front of the gateway, and as a gRPC proxy in front
+#      of the catalogue, paired the same way); and at saturation (64 connections; target
+#      >= 0.5x throughput).
 #
 #   bench/gateway.sh --versus OTHER_GATEWAY_BINARY [seconds=5]
 #
@@ -53,9 +56,11 @@ target="/v1/shops/$shop/products?page_size=20"
 
 tmp=$(mktemp -d)
 nginx_pid=""
+proxy_pid=""
 gw_pids=()
 cleanup() {
   [[ -z $nginx_pid ]] || kill "$nginx_pid" 2>/dev/null || true
+  [[ -z $proxy_pid ]] || kill "$proxy_pid" 2>/dev/null || true
   for p in "${gw_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$tmp"
@@ -171,6 +176,46 @@ echo
 echo "(3) uncached GET through the gateway (no cache at all) vs the same RPC over gRPC"
 catalogue=$(tr ',' '\n' <<<"$(printf '%s\n' "${gw_env[@]}" | sed -n 's/^UPSTREAMS=//p')" |
   sed -n 's/^comptoir.catalogue.v1.CatalogueService=//p')
+# What one more hop costs on this machine with nothing done on it: nginx as a plain reverse
+# proxy, once for HTTP in front of the uncached gateway, once for gRPC (grpc_pass) in front
+# of the catalogue, keep-alive upstream connections. Measured paired like the gateway, in
+# the same conditions (the service working between requests), it is the floor under the
+# gateway's own difference.
+hport=$(free_port)
+rport=$(free_port)
+mkdir -p "$tmp/proxy"
+cat >"$tmp/proxy/nginx.conf" <<CONF
+worker_processes auto;
+daemon off;
+pid $tmp/proxy/nginx.pid;
+error_log $tmp/proxy/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  upstream gateway { server 127.0.0.1:$gport; keepalive 16; keepalive_requests 1000000; }
+  upstream catalogue { server $catalogue; keepalive 16; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:$hport;
+    location / {
+      proxy_pass http://gateway;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+  server {
+    listen 127.0.0.1:$rport http2;
+    location / { grpc_pass grpc://catalogue; }
+  }
+}
+CONF
+nginx -c "$tmp/proxy/nginx.conf" -p "$tmp/proxy" &
+proxy_pid=$!
+for _ in $(seq 50); do
+  curl -fsS "http://127.0.0.1:$hport$target" >/dev/null 2>&1 && break
+  sleep 0.1
+done
 request="{\"shop\":\"$shop\",\"pageSize\":20}"
 echo "  concurrency 1: each round one gRPC call and one HTTP GET through the gateway, the order"
 echo "  alternating, so both see the same moments of the service; three runs for each of two"
@@ -195,6 +240,19 @@ for size in large small; do
   done
 done
 echo "  (target: gateway - direct <= +100 us and <= 1.25x)"
+echo "  one more hop with nothing done on it, paired the same way (nginx as a reverse proxy):"
+echo "    HTTP: the 20-product GET through nginx in front of the gateway vs the gateway directly"
+for _ in 1 2 3; do
+  "$bin/http_load" --port "$gport" --versus-port "$hport" --seconds "$seconds" "$target" |
+    tail -n +2 | sed 's/^.* paired differences /      nginx hop: /'
+done
+echo "    gRPC: the same RPC through nginx (grpc_pass) in front of the catalogue vs directly"
+for _ in 1 2 3; do
+  "$bin/grpc_load" --target "$catalogue" \
+    --method comptoir.catalogue.v1.CatalogueService/ListProducts --request "$request" \
+    --concurrency 1 --seconds "$seconds" --paired-target "127.0.0.1:$rport" | tail -n 1 |
+    sed 's/^ *via [^:]*:[0-9]* - direct: /      nginx hop: /'
+done
 echo "  concurrency 64 (target >= 0.5x the direct throughput)"
 "$bin/http_load" --port "$gport" --connections 64 --seconds "$seconds" --baseline /healthz \
   "$target" | sed 's/^/    /'

@@ -5,12 +5,14 @@
 //   grpc_load --target 127.0.0.1:50052 --method comptoir.shops.v1.ShopService/GetShop
 //             --request '{"shop":"fromagerie-gaugry"}' --concurrency 1 --seconds 5
 //             [--metadata key=value ...] [--paired-http-port 8080 --paired-http-path /v1/...]
+//             [--paired-target 127.0.0.1:50099]
 //
 // With --paired-http-*, at concurrency 1, each round makes the gRPC call and the same read
 // through the gateway over HTTP (one keep-alive connection), alternating which goes first,
 // and reports both latencies and their paired difference: both sides then see the same
 // moment of the service and of the machine, which a shared machine's drift between two
-// separate runs would not give.
+// separate runs would not give. With --paired-target instead, the other call of each round
+// is the same RPC sent to another address (a gRPC proxy in front of the same service).
 //
 // The request is JSON (protobuf JSON mapping) of the method's input type, from the
 // descriptors linked in; calls go through the generic stub as the gateway's do.
@@ -32,6 +34,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -124,6 +127,7 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, std::string>> metadata;
   int paired_port = 0;
   std::string paired_path;
+  std::string paired_target;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -147,6 +151,8 @@ int main(int argc, char** argv) {
       paired_port = std::atoi(value().c_str());
     } else if (arg == "--paired-http-path") {
       paired_path = value();
+    } else if (arg == "--paired-target") {
+      paired_target = value();
     } else if (arg == "--metadata") {
       // What the gateway sends with each call (request id, trace context, client address),
       // so that the services' work per call is the same on both sides of the comparison.
@@ -161,7 +167,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr,
                    "usage: %s --target HOST:PORT --method pkg.Service/Method [--request JSON] "
                    "[--concurrency N] [--seconds S] [--metadata key=value ...] "
-                   "[--paired-http-port P --paired-http-path PATH]\n",
+                   "[--paired-http-port P --paired-http-path PATH | --paired-target HOST:PORT]\n",
                    argv[0]);
       return 2;
     }
@@ -189,15 +195,14 @@ int main(int argc, char** argv) {
   const std::string bytes = request->SerializeAsString();
   const std::string path = "/" + method;
 
-  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
+  grpc::GenericStub stub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
   std::mutex mu;
   std::vector<double> latencies;
   long errors = 0;
   std::string first_error;
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(seconds);
-  auto call = [&](std::string* error) {
+  auto call_on = [&](grpc::GenericStub& on, std::string* error) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
     for (const auto& [key, value] : metadata) context.AddMetadata(key, value);
@@ -205,64 +210,88 @@ int main(int argc, char** argv) {
     grpc::ByteBuffer in(&slice, 1);
     grpc::ByteBuffer out;
     std::promise<grpc::Status> done;
-    stub.UnaryCall(&context, path, grpc::StubOptions(), &in, &out,
-                   [&done](grpc::Status status) { done.set_value(std::move(status)); });
+    on.UnaryCall(&context, path, grpc::StubOptions(), &in, &out,
+                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
     grpc::Status status = done.get_future().get();
     if (!status.ok()) *error = status.error_message();
     return status.ok();
   };
+  auto call = [&](std::string* error) { return call_on(stub, error); };
   auto millis_since = [](Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   };
 
-  if (paired_port > 0 || !paired_path.empty()) {
-    if (paired_port <= 0 || paired_path.empty() || concurrency != 1) {
+  const bool paired_http = paired_port > 0 || !paired_path.empty();
+  if (paired_http || !paired_target.empty()) {
+    if (concurrency != 1 || (paired_http && !paired_target.empty()) ||
+        (paired_http && (paired_port <= 0 || paired_path.empty()))) {
       std::fprintf(stderr,
-                   "paired runs need --paired-http-port, --paired-http-path and "
-                   "--concurrency 1\n");
+                   "paired runs need --concurrency 1 and either --paired-http-port with "
+                   "--paired-http-path, or --paired-target\n");
       return 2;
     }
-    HttpClient http(paired_port);
-    if (!http.connected()) {
-      std::fprintf(stderr, "cannot connect to 127.0.0.1:%d\n", paired_port);
-      return 1;
+    // The other call of each round: true when it succeeded; false with `*failed` when the
+    // HTTP connection broke (the run cannot go on).
+    std::function<bool(bool*)> other;
+    std::string other_name, difference_name;
+    std::unique_ptr<HttpClient> http;
+    std::unique_ptr<grpc::GenericStub> proxied;
+    if (paired_http) {
+      http = std::make_unique<HttpClient>(paired_port);
+      if (!http->connected()) {
+        std::fprintf(stderr, "cannot connect to 127.0.0.1:%d\n", paired_port);
+        return 1;
+      }
+      other = [&](bool* failed) {
+        const int status = http->Get(paired_path);
+        *failed = status == 0;
+        return status == 200;
+      };
+      other_name = "http GET via the gateway";
+      difference_name = "gateway - direct";
+    } else {
+      proxied = std::make_unique<grpc::GenericStub>(
+          grpc::CreateChannel(paired_target, grpc::InsecureChannelCredentials()));
+      other = [&](bool*) { return call_on(*proxied, &first_error); };
+      other_name = "grpc via " + paired_target;
+      difference_name = "via " + paired_target + " - direct";
     }
-    std::vector<double> direct, gateway, differences;
+    std::vector<double> direct, via, differences;
     for (long round = 0; Clock::now() < end; ++round) {
-      double grpc_ms = 0, http_ms = 0;
-      int status = 200;
+      double direct_ms = 0, via_ms = 0;
+      bool other_ok = true, failed = false;
       for (int leg = 0; leg < 2; ++leg) {
         const auto t0 = Clock::now();
         if ((leg == 0) == (round % 2 == 0)) {
           if (!call(&first_error)) ++errors;
-          grpc_ms = millis_since(t0);
+          direct_ms = millis_since(t0);
         } else {
-          status = http.Get(paired_path);
-          http_ms = millis_since(t0);
+          other_ok = other(&failed);
+          via_ms = millis_since(t0);
         }
       }
-      if (status == 0) {
+      if (failed) {
         std::fprintf(stderr, "the HTTP connection failed\n");
         return 1;
       }
-      if (status != 200) ++errors;
-      direct.push_back(grpc_ms);
-      gateway.push_back(http_ms);
-      differences.push_back(http_ms - grpc_ms);
+      if (!other_ok) ++errors;
+      direct.push_back(direct_ms);
+      via.push_back(via_ms);
+      differences.push_back(via_ms - direct_ms);
     }
-    for (auto* v : {&direct, &gateway, &differences}) std::sort(v->begin(), v->end());
+    for (auto* v : {&direct, &via, &differences}) std::sort(v->begin(), v->end());
     const double n = static_cast<double>(direct.size());
-    std::printf("paired: %.0f rounds of one gRPC call and one HTTP GET, the order alternating\n",
-                n);
+    std::printf("paired: %.0f rounds of one gRPC call and one %s, the order alternating\n", n,
+                paired_http ? "HTTP GET" : "through the other address");
     std::printf("  %-46s p50 %7.3f ms  p99 %7.3f ms\n", ("grpc " + method).c_str(),
                 Percentile(direct, 0.5), Percentile(direct, 0.99));
-    std::printf("  %-46s p50 %7.3f ms  p99 %7.3f ms\n", ("http GET via the gateway"),
-                Percentile(gateway, 0.5), Percentile(gateway, 0.99));
-    const double extra_us = (Percentile(gateway, 0.5) - Percentile(direct, 0.5)) * 1000;
+    std::printf("  %-46s p50 %7.3f ms  p99 %7.3f ms\n", other_name.c_str(), Percentile(via, 0.5),
+                Percentile(via, 0.99));
+    const double extra_us = (Percentile(via, 0.5) - Percentile(direct, 0.5)) * 1000;
     std::printf(
-        "  gateway - direct: p50 %+.0f us (%.2fx), median of the pairs' differences %+.0f us"
+        "  %s: p50 %+.0f us (%.2fx), median of the pairs' differences %+.0f us"
         "  errors %ld\n",
-        extra_us, Percentile(gateway, 0.5) / Percentile(direct, 0.5),
+        difference_name.c_str(), extra_us, Percentile(via, 0.5) / Percentile(direct, 0.5),
         Percentile(differences, 0.5) * 1000, errors);
     if (!first_error.empty()) std::printf("  first error: %.200s\n", first_error.c_str());
     return errors == 0 ? 0 : 1;
