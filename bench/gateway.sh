@@ -101,6 +101,15 @@ start_gateway() {
   exit 1
 }
 
+# Three runs of the uncached GET alternating between two ports (http_load --versus-port),
+# each result line through the sed expression $3.
+versus_runs() {
+  for _ in 1 2 3; do
+    "$bin/http_load" --port "$1" --versus-port "$2" --seconds "$seconds" "$target" |
+      tail -n +2 | sed "$3"
+  done
+}
+
 if [[ -n $versus ]]; then
   built=$(free_port)
   other=$(free_port)
@@ -109,10 +118,7 @@ if [[ -n $versus ]]; then
   echo "gateway versus gateway: $(nproc) cores, uncached GET $target at concurrency 1"
   echo "  :$built $bin/comptoir-gateway"
   echo "  :$other $versus"
-  for _ in 1 2 3; do
-    "$bin/http_load" --port "$built" --versus-port "$other" --seconds "$seconds" "$target" |
-      tail -n +2 | sed 's/^/  /'
-  done
+  versus_runs "$built" "$other" 's/^/  /'
   exit 0
 fi
 
@@ -242,10 +248,7 @@ done
 echo "  (target: gateway - direct <= +100 us and <= 1.25x)"
 echo "  one more hop with nothing done on it, paired the same way (nginx as a reverse proxy):"
 echo "    HTTP: the 20-product GET through nginx in front of the gateway vs the gateway directly"
-for _ in 1 2 3; do
-  "$bin/http_load" --port "$gport" --versus-port "$hport" --seconds "$seconds" "$target" |
-    tail -n +2 | sed 's/^.* paired differences /      nginx hop: /'
-done
+versus_runs "$gport" "$hport" 's/^.* paired differences /      nginx hop: /'
 echo "    gRPC: the same RPC through nginx (grpc_pass) in front of the catalogue vs directly"
 for _ in 1 2 3; do
   "$bin/grpc_load" --target "$catalogue" \
